@@ -1,0 +1,15 @@
+module github.com/wsframe/wsframe/bench/peers
+
+go 1.26.0
+
+replace github.com/wsframe/wsframe => ../..
+
+require (
+	github.com/gobwas/ws v1.5.0
+	github.com/wsframe/wsframe v0.0.0-00010101000000-000000000000
+)
+
+require (
+	github.com/gobwas/httphead v0.1.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)

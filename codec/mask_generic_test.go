@@ -1,0 +1,15 @@
+//go:build !amd64 || purego || !gc
+
+package codec
+
+// kernels lists the masking kernels this build has; tests run each one.
+var kernels = []string{"generic"}
+
+// setKernel selects a kernel by name and returns a function that restores
+// the previous choice. Only tests call it.
+func setKernel(name string) (restore func()) {
+	if name != "generic" {
+		panic("codec: no mask kernel " + name)
+	}
+	return func() {}
+}
