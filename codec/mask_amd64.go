@@ -11,7 +11,7 @@ import "golang.org/x/sys/cpu"
 const defaultBulkMin = 64
 
 // bulkMin is defaultBulkMin, except in tests, which raise it to run the
-// generic loop at every length.
+// word loop at every length.
 var bulkMin = defaultBulkMin
 
 // useAVX2 makes maskBulk run the AVX2 kernel rather than SSE2, which every
