@@ -1,0 +1,343 @@
+package handshake
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Options configures [Upgrade].
+type Options struct {
+	// CheckOrigin reports whether to accept a request from r's Origin.
+	// When nil, Upgrade accepts requests without an Origin header (they do
+	// not come from browsers) and requests whose Origin's host equals the
+	// request's Host, compared without regard to case; it refuses the
+	// others with 403. That is the check a server needs when it relies on
+	// cookies or other ambient credentials: without it, any web page a user
+	// visits could open a WebSocket to the server with the user's cookies
+	// (RFC 6455 §10.2). Set CheckOrigin to accept cross-origin requests.
+	CheckOrigin func(r *http.Request) bool
+
+	// Protocols lists the subprotocols the server speaks, most preferred
+	// first. Upgrade picks the first one the client offered, as
+	// [SelectProtocol] does, or none.
+	Protocols []string
+
+	// Extensions, when set, is given the client's Sec-WebSocket-Extensions
+	// values and returns the value to answer with, "" to decline all.
+	// When nil, every extension is declined.
+	Extensions func(offer []string) string
+
+	// Header holds extra fields for the 101 reply, such as Set-Cookie.
+	Header http.Header
+}
+
+// Upgrade checks r as [ParseRequest] checks a raw head (RFC 6455 §4.2.1)
+// plus the origin check of opts.CheckOrigin, and on success takes over the
+// connection from the net/http server, writes the 101 reply and returns
+// the connection with a buffered reader and writer over it. Bytes the
+// client sent after its request are in the reader's buffer: read frames
+// through rw.Reader, not conn, or they are lost. The caller owns conn and
+// must close it.
+//
+// On failure Upgrade replies through w (400, 403, 426 with
+// Sec-WebSocket-Version: 13, or 500 when w cannot be hijacked, as over
+// HTTP/2) and returns the *Error or the hijack error. opts may be nil.
+func Upgrade(w http.ResponseWriter, r *http.Request, opts *Options) (net.Conn, *bufio.ReadWriter, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	keys := r.Header.Values("Sec-WebSocket-Key")
+	versions := r.Header.Values("Sec-WebSocket-Version")
+	var key, version []byte
+	if len(keys) > 0 {
+		key = []byte(keys[0])
+	}
+	if len(versions) > 0 {
+		version = []byte(versions[0])
+	}
+	hosts := 0
+	if r.Host != "" {
+		hosts = 1 // net/http refuses requests with several Host headers itself
+	}
+	err := checkRequest(&requestFacts{
+		method:     r.Method,
+		atLeast11:  r.ProtoAtLeast(1, 1),
+		hosts:      hosts,
+		origins:    len(r.Header.Values("Origin")),
+		upgrade:    anyHasToken(r.Header.Values("Upgrade"), "websocket"),
+		connection: anyHasToken(r.Header.Values("Connection"), "upgrade"),
+		keys:       len(keys),
+		key:        key,
+		versions:   len(versions),
+		version:    version,
+	})
+	if err == nil {
+		for _, v := range r.Header.Values("Sec-WebSocket-Protocol") {
+			if !checkProtocols([]byte(v)) {
+				err = ErrBadProtocols
+			}
+		}
+	}
+	if err == nil {
+		check := opts.CheckOrigin
+		if check == nil {
+			check = SameOrigin
+		}
+		if !check(r) {
+			err = ErrOrigin
+		}
+	}
+	if err != nil {
+		rejectHTTP(w, err.(*Error))
+		return nil, nil, err
+	}
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		http.Error(w, "websocket: connection cannot be taken over (HTTP/2?)", http.StatusInternalServerError)
+		return nil, nil, errors.New("handshake: http.ResponseWriter does not implement http.Hijacker")
+	}
+	protocol := SelectProtocol(r.Header.Values("Sec-WebSocket-Protocol"), opts.Protocols)
+	var extensions string
+	if opts.Extensions != nil {
+		if offer := r.Header.Values("Sec-WebSocket-Extensions"); len(offer) > 0 {
+			extensions = opts.Extensions(offer)
+		}
+	}
+	var extra []Field
+	for name, values := range opts.Header {
+		for _, v := range values {
+			extra = append(extra, Field{name, v})
+		}
+	}
+	reply := AppendResponse(make([]byte, 0, 256), key, protocol, extensions, extra...)
+	conn, rw, err := hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	// net/http may have set a deadline for reading the request; the
+	// WebSocket connection lives by its own.
+	conn.SetDeadline(time.Time{})
+	if _, err := conn.Write(reply); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, rw, nil
+}
+
+func rejectHTTP(w http.ResponseWriter, e *Error) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Connection", "close")
+	if e.Status == http.StatusUpgradeRequired {
+		h.Set("Upgrade", "websocket")
+		h.Set("Sec-WebSocket-Version", "13")
+	}
+	w.WriteHeader(e.Status)
+	fmt.Fprintln(w, e.Rule)
+}
+
+func anyHasToken(values []string, token string) bool {
+	for _, v := range values {
+		if HasToken([]byte(v), token) {
+			return true
+		}
+	}
+	return false
+}
+
+// SameOrigin reports whether r has no Origin header, or one whose host
+// (with port) equals r.Host without regard to case. It is [Upgrade]'s
+// default origin check.
+func SameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// SelectProtocol returns the first of supported, the server's subprotocols
+// in order of preference, that appears in offered, the client's
+// Sec-WebSocket-Protocol values; or "" when there is none.
+func SelectProtocol(offered []string, supported []string) string {
+	for _, s := range supported {
+		for _, v := range offered {
+			b := []byte(v)
+			for elem, rest := NextElement(b); elem != nil; elem, rest = NextElement(rest) {
+				if string(elem) == s {
+					return s
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// DialOptions configures [Dial]. The zero value works.
+type DialOptions struct {
+	Protocols  []string    // subprotocols to offer, most preferred first
+	Extensions string      // Sec-WebSocket-Extensions value to offer, if any
+	Header     http.Header // extra request fields, such as Origin or Cookie
+	Dialer     *net.Dialer // nil means a zero net.Dialer
+	TLSConfig  *tls.Config // for wss://; nil means the defaults, with ServerName from the URL
+	Limits     Limits      // bounds on the server's reply head
+}
+
+// ClientConn is the connection [Dial] returns: a net.Conn that also says
+// what the server chose.
+type ClientConn struct {
+	net.Conn
+	protocol, extensions string
+}
+
+// Protocol returns the subprotocol the server chose, or "".
+func (c *ClientConn) Protocol() string { return c.protocol }
+
+// Extensions returns the server's Sec-WebSocket-Extensions value, or "".
+func (c *ClientConn) Extensions() string { return c.extensions }
+
+// Dial opens a WebSocket connection to rawURL (ws:// or wss://) and
+// performs the client's side of the opening handshake (RFC 6455 §4.1): a
+// fresh key from [NewKey], the checks of [ParseResponse] and
+// [Response.CheckOffer]. It returns the connection, whose dynamic type is
+// *[ClientConn], and the bytes it read past the server's reply, which are
+// the start of the server's first frames: feed them to the frame decoder
+// before reading from the connection. ctx bounds the whole handshake; the
+// returned connection has no deadline. opts may be nil.
+func Dial(ctx context.Context, rawURL string, opts *DialOptions) (net.Conn, []byte, error) {
+	if opts == nil {
+		opts = &DialOptions{}
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	var secure bool
+	switch u.Scheme {
+	case "ws":
+	case "wss":
+		secure = true
+	default:
+		return nil, nil, fmt.Errorf("handshake: URL scheme %q is not ws or wss", u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, nil, errors.New("handshake: URL has no host")
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		port := "80"
+		if secure {
+			port = "443"
+		}
+		addr = net.JoinHostPort(u.Hostname(), port)
+	}
+	dialer := opts.Dialer
+	if dialer == nil {
+		dialer = &net.Dialer{}
+	}
+	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Abandon the handshake when ctx is done.
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if d, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(d)
+	}
+	c, rest, err := clientHandshake(ctx, conn, u, secure, opts)
+	if err != nil {
+		conn.Close()
+		// The connection's deadline is ctx's, and may fire a moment before
+		// ctx reports it: say which ended the handshake.
+		ctxErr := ctx.Err()
+		if d, ok := ctx.Deadline(); ok && ctxErr == nil && !time.Now().Before(d) {
+			ctxErr = context.DeadlineExceeded
+		}
+		if ctxErr != nil {
+			err = fmt.Errorf("%w (%w)", ctxErr, err)
+		}
+		return nil, nil, err
+	}
+	if !stop() { // ctx ended after the handshake: the deadline may be set
+		c.Close()
+		return nil, nil, ctx.Err()
+	}
+	conn.SetDeadline(time.Time{})
+	return c, rest, nil
+}
+
+func clientHandshake(ctx context.Context, conn net.Conn, u *url.URL, secure bool, opts *DialOptions) (*ClientConn, []byte, error) {
+	if secure {
+		cfg := opts.TLSConfig.Clone()
+		if cfg == nil {
+			cfg = &tls.Config{}
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName = u.Hostname()
+		}
+		tc := tls.Client(conn, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, nil, err
+		}
+		conn = tc
+	}
+	target := u.RequestURI()
+	var extra []Field
+	if opts.Extensions != "" {
+		extra = append(extra, Field{"Sec-WebSocket-Extensions", opts.Extensions})
+	}
+	for name, values := range opts.Header {
+		for _, v := range values {
+			extra = append(extra, Field{name, v})
+		}
+	}
+	key := NewKey()
+	if _, err := conn.Write(AppendRequest(nil, u.Host, target, key[:], opts.Protocols, extra...)); err != nil {
+		return nil, nil, err
+	}
+	max := opts.Limits.maxHead()
+	buf := make([]byte, 0, 1024)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := conn.Read(buf[len(buf):min(cap(buf), max+4096)])
+		buf = buf[:len(buf)+n]
+		resp, hn, perr := opts.Limits.ParseResponse(buf, key[:])
+		switch {
+		case perr == nil:
+			if err := resp.CheckOffer(opts.Protocols, opts.Extensions); err != nil {
+				return nil, nil, err
+			}
+			c := &ClientConn{Conn: conn, protocol: string(resp.Protocol)}
+			if resp.Extensions.Len() > 0 {
+				var exts []string
+				for i := 0; i < resp.Extensions.Len(); i++ {
+					exts = append(exts, string(resp.Extensions.Value(i)))
+				}
+				c.extensions = strings.Join(exts, ", ")
+			}
+			return c, append([]byte(nil), buf[hn:]...), nil
+		case perr == ErrStatus:
+			return nil, nil, fmt.Errorf("%w: %d %s", ErrStatus, resp.Status, resp.Reason)
+		case perr != ErrIncomplete:
+			return nil, nil, perr
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("handshake: reading the reply: %w", err)
+		}
+	}
+}
