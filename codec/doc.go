@@ -44,6 +44,26 @@
 // A close frame's payload is an optional status code and UTF-8 reason
 // (§5.5.1, §7.4). [ParseClose] validates one, and [AppendClose] writes one.
 //
+// # Messages
+//
+// A [Decoder] turns bytes into messages for callers that push whatever
+// arrived, such as event loops and proxies: it accepts any chunking down to
+// one byte, unmasks payloads in place, checks UTF-8 as text arrives, and
+// enforces the rules of RFC 6455 §5 and §7 that span frames, including the
+// message size limit (§10.4). An [Encoder] writes messages, fragments and
+// control frames, masking a client's frames with fresh keys (§10.3).
+//
+// [Reader] and [Writer] do the same over an io.Reader and an io.Writer for
+// goroutine-per-connection code: whole messages or one io.Reader or
+// io.WriteCloser per message, automatic pongs, and the closing handshake
+// (§7.1): a received close frame is echoed and reported as a
+// *[ClosedError]; after [Writer.WriteClose] no data is sent and the
+// Reader waits for the peer's close.
+//
+// [ValidUTF8] and [UTF8Validator] check UTF-8 (RFC 3629) at vector speed.
+//
+// None of these allocate per message once running.
+//
 // # Errors
 //
 // [ErrShortHeader] means "read more". Anything the peer did wrong is a

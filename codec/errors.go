@@ -47,3 +47,13 @@ var (
 	ErrCloseCode          = protocolError("close code not allowed on the wire")
 	ErrCloseReason        = &ProtocolError{Code: CloseInvalidPayload, Reason: "close reason is not valid UTF-8"}
 )
+
+// Errors about a sequence of frames, from the message [Decoder] (RFC 6455
+// §5.4, §5.6, §8.1, §10.4).
+var (
+	ErrUnexpectedContinuation = protocolError("continuation frame with no message to continue")
+	ErrExpectedContinuation   = protocolError("new data frame inside a fragmented message")
+	ErrCompressedFragment     = protocolError("RSV1 set on a control frame or continuation frame")
+	ErrInvalidUTF8            = &ProtocolError{Code: CloseInvalidPayload, Reason: "text message is not valid UTF-8"}
+	ErrMessageTooBig          = &ProtocolError{Code: CloseMessageTooBig, Reason: "message larger than the limit"}
+)

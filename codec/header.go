@@ -44,8 +44,19 @@ type Header struct {
 // accepts is re-encoded by [AppendHeader] to exactly b[:n]. It does not judge
 // opcodes, RSV bits or masking: that is [Header.Validate]'s job.
 func ParseHeader(b []byte) (h Header, n int, err error) {
+	n, err = h.decode(b)
+	if err != nil {
+		h = Header{}
+	}
+	return h, n, err
+}
+
+// decode is ParseHeader writing into h, which it changes only on success.
+// The decoder calls it directly: a Header returned by value travels
+// through memory and costs more than the parse itself (see the README).
+func (h *Header) decode(b []byte) (n int, err error) {
 	if len(b) < 2 {
-		return Header{}, 2, ErrShortHeader
+		return 2, ErrShortHeader
 	}
 	b0, b1 := b[0], b[1]
 	n = 2
@@ -59,35 +70,39 @@ func ParseHeader(b []byte) (h Header, n int, err error) {
 		n += 4
 	}
 	if len(b) < n {
-		return Header{}, n, ErrShortHeader
+		return n, ErrShortHeader
 	}
+	var length int64
 	switch l := b1 & 0x7F; l {
 	case 126:
 		v := binary.BigEndian.Uint16(b[2:4])
 		if v < 126 {
-			return Header{}, 0, ErrNonMinimalLength
+			return 0, ErrNonMinimalLength
 		}
-		h.Length = int64(v)
+		length = int64(v)
 	case 127:
 		v := binary.BigEndian.Uint64(b[2:10])
 		if v>>63 != 0 {
-			return Header{}, 0, ErrLengthOverflow
+			return 0, ErrLengthOverflow
 		}
 		if v <= 0xFFFF {
-			return Header{}, 0, ErrNonMinimalLength
+			return 0, ErrNonMinimalLength
 		}
-		h.Length = int64(v)
+		length = int64(v)
 	default:
-		h.Length = int64(l)
+		length = int64(l)
 	}
 	h.Fin = b0&0x80 != 0
 	h.Rsv = (b0 >> 4) & 0x7
 	h.Opcode = Opcode(b0 & 0xF)
-	if b1&0x80 != 0 {
-		h.Masked = true
+	h.Masked = b1&0x80 != 0
+	h.Length = length
+	if h.Masked {
 		h.Key = [4]byte(b[n-4 : n])
+	} else {
+		h.Key = [4]byte{}
 	}
-	return h, n, nil
+	return n, nil
 }
 
 // Len returns the size of h's encoding: 2 to [MaxHeaderLen] bytes.
@@ -200,7 +215,12 @@ func (r Role) String() string {
 //
 // Rules that depend on earlier frames, such as a continuation with nothing
 // to continue, are the message decoder's job.
-func (h Header) Validate(r Role, allowedRsv uint8) error {
+func (h Header) Validate(r Role, allowedRsv uint8) error { return h.validate(r, allowedRsv) }
+
+// validate is Validate through a pointer: the decoder's header was just
+// written field by field, and copying it whole for a value receiver would
+// wait for those stores (see ParseHeader).
+func (h *Header) validate(r Role, allowedRsv uint8) error {
 	if h.Opcode.IsReserved() {
 		return ErrReservedOpcode
 	}

@@ -1,0 +1,253 @@
+package codec
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+)
+
+// DefaultFragmentSize is how many payload bytes a message written through
+// [Writer.NextWriter] collects before it sends a frame.
+const DefaultFragmentSize = 32 << 10
+
+// copyMax is the payload size up to which a server's Writer copies the
+// payload behind the header and writes once; above it, header and payload
+// go out in one writev without a copy. Clients always copy, to mask.
+const copyMax = 2 << 10
+
+// maskChunk is how much of a client's payload is masked and written at a
+// time, so that the Writer's buffer does not grow with the message.
+const maskChunk = 64 << 10
+
+// ErrMessageOpen is returned when a message is written while one from
+// NextWriter is still open.
+var ErrMessageOpen = errors.New("codec: a message from NextWriter is still open")
+
+// Writer writes messages and control frames to an io.Writer, normally a
+// net.Conn.
+//
+// Concurrency: one goroutine at a time may write data, with WriteMessage or
+// with NextWriter and the writer it returns. WritePing, WritePong and
+// WriteClose may be called from any goroutine at any time, including
+// through a [Reader] that answers pings and close frames. Every frame is
+// written whole under a lock, so control frames land between the frames of
+// a message, which RFC 6455 §5.4 allows. After a write fails, every method
+// returns that error.
+type Writer struct {
+	mu   sync.Mutex
+	dst  io.Writer
+	enc  Encoder
+	buf  []byte
+	iov  [2][]byte
+	bufs net.Buffers
+	err  error
+	open bool // a NextWriter message is open
+
+	mw messageWriter
+}
+
+// NewWriter returns a Writer that writes frames for role to dst: a
+// client's frames are masked (§5.1).
+func NewWriter(dst io.Writer, role Role) *Writer {
+	w := &Writer{dst: dst, buf: make([]byte, 0, 4096)}
+	w.enc.Role = role
+	w.mw.w = w
+	return w
+}
+
+// WriteMessage writes p as one message of type op (OpText or OpBinary) in
+// one frame. A server's header and a large payload go out in one writev,
+// without copying the payload.
+func (w *Writer) WriteMessage(op Opcode, p []byte) error {
+	if op != OpText && op != OpBinary {
+		return ErrNotDataOpcode
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.open {
+		return ErrMessageOpen
+	}
+	return w.writeFrame(Header{Fin: true, Opcode: op, Length: int64(len(p))}, p)
+}
+
+// writeFrame writes one data frame; w.mu is held.
+func (w *Writer) writeFrame(h Header, p []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.enc.closeSent {
+		return ErrCloseSent
+	}
+	w.enc.PrepareHeader(&h)
+	w.buf = AppendHeader(w.buf[:0], h)
+	switch {
+	case h.Masked:
+		pos := 0
+		for {
+			chunk := p[:min(len(p), maskChunk)]
+			p = p[len(chunk):]
+			n := len(w.buf)
+			w.buf = append(w.buf, chunk...)
+			pos = MaskCopy(w.buf[n:], chunk, h.Key, pos)
+			if err := w.write(w.buf); err != nil || len(p) == 0 {
+				return err
+			}
+			w.buf = w.buf[:0]
+		}
+	case len(p) <= copyMax:
+		w.buf = append(w.buf, p...)
+		return w.write(w.buf)
+	default:
+		w.iov = [2][]byte{w.buf, p}
+		w.bufs = w.iov[:]
+		_, err := w.bufs.WriteTo(w.dst)
+		w.iov = [2][]byte{}
+		if err != nil {
+			w.err = err
+		}
+		return err
+	}
+}
+
+func (w *Writer) write(b []byte) error {
+	if _, err := w.dst.Write(b); err != nil {
+		w.err = err
+		return err
+	}
+	return nil
+}
+
+// WritePing writes a ping frame with payload (at most 125 bytes).
+func (w *Writer) WritePing(payload []byte) error { return w.control(OpPing, payload) }
+
+// WritePong writes a pong frame with payload (at most 125 bytes).
+func (w *Writer) WritePong(payload []byte) error { return w.control(OpPong, payload) }
+
+func (w *Writer) control(op Opcode, payload []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	b, err := w.enc.AppendFrame(w.buf[:0], op, 0, true, payload)
+	if err != nil {
+		return err
+	}
+	w.buf = b
+	return w.write(b)
+}
+
+// WriteClose writes a close frame with code and reason and starts the
+// closing handshake (§7.1.2): no frame may follow it, and the caller
+// should read until the peer's close frame arrives ([Reader] then returns
+// a *[ClosedError]) or a timeout passes, then close the connection. Codes
+// that may not be sent and reasons over 123 bytes are refused.
+func (w *Writer) WriteClose(code CloseCode, reason string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	b, err := w.enc.AppendClose(w.buf[:0], code, reason)
+	if err != nil {
+		return err
+	}
+	w.buf = b
+	return w.write(b)
+}
+
+// CloseSent reports whether a close frame has been written.
+func (w *Writer) CloseSent() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.enc.closeSent
+}
+
+// NextWriter starts a message of type op (OpText or OpBinary) whose
+// payload is written through the returned io.WriteCloser: it sends a frame
+// each time it holds DefaultFragmentSize bytes, and the last frame on
+// Close. The message is complete only after Close. A message shorter than
+// the fragment size goes out as one frame. The returned writer is valid
+// until Close.
+func (w *Writer) NextWriter(op Opcode) (io.WriteCloser, error) {
+	if op != OpText && op != OpBinary {
+		return nil, ErrNotDataOpcode
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.open {
+		return nil, ErrMessageOpen
+	}
+	if w.err != nil {
+		return nil, w.err
+	}
+	if w.enc.closeSent {
+		return nil, ErrCloseSent
+	}
+	w.open = true
+	w.mw.op = op
+	w.mw.pending = w.mw.pending[:0]
+	return &w.mw, nil
+}
+
+// messageWriter is the io.WriteCloser of NextWriter. It belongs to the one
+// goroutine writing data, so it needs no lock of its own.
+type messageWriter struct {
+	w       *Writer
+	op      Opcode // of the next frame: the message's type, then OpContinuation
+	pending []byte
+}
+
+func (m *messageWriter) Write(p []byte) (int, error) {
+	if !m.w.isOpen() {
+		return 0, errors.New("codec: write to a closed message")
+	}
+	n := len(p)
+	for len(m.pending)+len(p) > DefaultFragmentSize {
+		if len(m.pending) == 0 {
+			// Send whole fragments straight from p.
+			if err := m.frame(p[:DefaultFragmentSize], false); err != nil {
+				return 0, err
+			}
+			p = p[DefaultFragmentSize:]
+			continue
+		}
+		k := DefaultFragmentSize - len(m.pending)
+		m.pending = append(m.pending, p[:k]...)
+		p = p[k:]
+		if err := m.frame(m.pending, false); err != nil {
+			return 0, err
+		}
+		m.pending = m.pending[:0]
+	}
+	m.pending = append(m.pending, p...)
+	return n, nil
+}
+
+// Close sends the message's last frame.
+func (m *messageWriter) Close() error {
+	if !m.w.isOpen() {
+		return errors.New("codec: message closed twice")
+	}
+	err := m.frame(m.pending, true)
+	m.pending = m.pending[:0]
+	m.w.mu.Lock()
+	m.w.open = false
+	m.w.mu.Unlock()
+	return err
+}
+
+func (m *messageWriter) frame(p []byte, fin bool) error {
+	m.w.mu.Lock()
+	defer m.w.mu.Unlock()
+	err := m.w.writeFrame(Header{Fin: fin, Opcode: m.op, Length: int64(len(p))}, p)
+	m.op = OpContinuation
+	return err
+}
+
+func (w *Writer) isOpen() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.open
+}
