@@ -5,12 +5,16 @@ go 1.26.0
 replace github.com/wsframe/wsframe => ../..
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/gobwas/ws v1.5.0
 	github.com/gorilla/websocket v1.5.3
+	github.com/lxzan/gws v1.8.9
 	github.com/wsframe/wsframe v0.0.0-00010101000000-000000000000
 )
 
 require (
+	github.com/dolthub/maphash v0.1.0 // indirect
 	github.com/gobwas/httphead v0.1.0 // indirect
+	github.com/klauspost/compress v1.17.9 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )

@@ -108,10 +108,11 @@ func calibrate(f func(), d time.Duration) int {
 	}
 }
 
-func runCodecBench(cfg codecConfig) CodecResult {
+func runCodecBench(cfg codecConfig, p *progress) CodecResult {
 	res := CodecResult{Machine: thisMachine()}
 	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
 	for _, n := range maskSizes {
+		p.step("codec: masking %s", sizeName(n))
 		a, b := make([]byte, n), make([]byte, n)
 		ns := measure(cfg,
 			func() { codec.Mask(a, key, 1) },

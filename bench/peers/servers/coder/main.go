@@ -1,0 +1,51 @@
+// Command coder is an echo server built on github.com/coder/websocket
+// (version pinned in bench/peers/go.mod) for the peer sweep.
+//
+// It accepts with websocket.Accept and echoes as the library's echo
+// example does, a Reader per message, but reads the message into a buffer
+// kept per connection and answers with Write, which sends it as one frame.
+// (The example's io.Copy into a Writer allocates a 32 KiB copy buffer per
+// message and ends every message with an extra empty frame.) The context
+// is context.Background(), so no timer is armed per message. Compression
+// is off (the default). The library answers pings and close frames itself
+// while a Reader is waiting.
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/coder/websocket"
+	"github.com/wsframe/wsframe/bench/peers/servers/internal/peerserver"
+)
+
+var opts = &websocket.AcceptOptions{
+	InsecureSkipVerify: true, // an echo server serves any origin
+	CompressionMode:    websocket.CompressionDisabled,
+}
+
+func echo(w http.ResponseWriter, r *http.Request) {
+	c, err := websocket.Accept(w, r, opts)
+	if err != nil {
+		return // Accept has answered with an HTTP error
+	}
+	defer c.CloseNow()
+	c.SetReadLimit(peerserver.MaxMessage)
+	ctx := context.Background()
+	buf := make([]byte, 0, peerserver.BufferSize)
+	for {
+		typ, rd, err := c.Reader(ctx)
+		if err != nil {
+			return // a close frame (answered by the library) or a broken connection
+		}
+		if buf, err = peerserver.AppendAll(buf[:0], rd); err != nil {
+			return
+		}
+		if err := c.Write(ctx, typ, buf); err != nil {
+			return
+		}
+		peerserver.Echoed()
+	}
+}
+
+func main() { peerserver.Main("127.0.0.1:9104", echo) }

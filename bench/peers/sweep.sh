@@ -1,0 +1,15 @@
+#!/bin/sh
+# Compares wsframe's echo server with echo servers built on other Go
+# WebSocket libraries; see sweep/main.go for what it measures and writes.
+# Flags go to the sweep, for example:
+#
+#   ./sweep.sh -duration 5s -rounds 3
+#
+# The sweep is built first and then run in this shell's place, so that
+# Ctrl-C and SIGTERM reach it directly and it stops every server it started.
+set -e
+cd "$(dirname "$0")"
+bin="${TMPDIR:-/tmp}/wsframe-sweep-bin"
+mkdir -p "$bin"
+go build -o "$bin/sweep" ./sweep
+exec "$bin/sweep" "$@"

@@ -1,0 +1,453 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/handshake"
+)
+
+// clientConfig is what `wsbench client` is asked to do.
+type clientConfig struct {
+	URL      string
+	Conns    int
+	Size     int
+	Duration time.Duration
+	Pipeline int     // messages in flight per connection (closed loop)
+	Binary   bool    // send binary messages instead of text
+	Rate     float64 // messages per second over all connections; 0: closed loop
+}
+
+// ClientResult is what a load run measured.
+type ClientResult struct {
+	URL       string  `json:"url"`
+	Conns     int     `json:"conns"`
+	Size      int     `json:"size"`
+	Pipeline  int     `json:"pipeline"`
+	Binary    bool    `json:"binary"`
+	Rate      float64 `json:"rate,omitempty"`
+	Seconds   float64 `json:"seconds"`
+	Messages  uint64  `json:"messages"`
+	MsgsPerS  float64 `json:"msgs_per_sec"`
+	MBPerS    float64 `json:"mb_per_sec"` // payload MB (10^6) per second, one way
+	P50us     float64 `json:"p50_us"`
+	P90us     float64 `json:"p90_us"`
+	P99us     float64 `json:"p99_us"`
+	P999us    float64 `json:"p999_us"`
+	MaxUs     float64 `json:"max_us"`
+	CPUusPerM float64 `json:"client_cpu_us_per_msg"`
+	// AllocsPerMsg is heap allocations per message in this process from
+	// the moment every connection was up until the end of the run.
+	AllocsPerMsg float64 `json:"allocs_per_msg"`
+
+	DialErrors     int `json:"dial_errors"`
+	Mismatches     int `json:"mismatches"`
+	ProtocolErrors int `json:"protocol_errors"`
+	Dropped        int `json:"dropped"` // connections that ended before the run did
+	Lost           int `json:"lost"`    // messages never echoed
+
+	FirstError string `json:"first_error,omitempty"`
+}
+
+// Failed reports whether anything went wrong.
+func (r *ClientResult) Failed() bool {
+	return r.DialErrors+r.Mismatches+r.ProtocolErrors+r.Dropped+r.Lost > 0
+}
+
+// runClient runs a load test and returns its result. progress, when not
+// nil, is called now and then with the messages echoed so far.
+func runClient(ctx context.Context, cfg clientConfig, progress func(done uint64)) *ClientResult {
+	cfg.Pipeline = max(cfg.Pipeline, 1)
+	res := &ClientResult{URL: cfg.URL, Conns: cfg.Conns, Size: cfg.Size, Pipeline: cfg.Pipeline, Binary: cfg.Binary, Rate: cfg.Rate}
+	var (
+		mu    sync.Mutex
+		hist  Histogram
+		count atomic.Uint64
+	)
+	fail := func(kind *int, err error) {
+		mu.Lock()
+		*kind++
+		if res.FirstError == "" && err != nil {
+			res.FirstError = err.Error()
+		}
+		mu.Unlock()
+	}
+
+	// Connect everything first, so that the run measures messages only.
+	conns := make([]*loadConn, 0, cfg.Conns)
+	for i := 0; i < cfg.Conns; i++ {
+		c, err := dialLoad(ctx, cfg, i)
+		if err != nil {
+			fail(&res.DialErrors, err)
+			continue
+		}
+		conns = append(conns, c)
+	}
+	cpu0 := cpuTime()
+	start := time.Now()
+	deadline := start.Add(cfg.Duration)
+	allocs0 := heapAllocs()
+	var allocs1, atDeadline atomic.Uint64
+	allocTimer := time.AfterFunc(cfg.Duration, func() {
+		allocs1.Store(heapAllocs())
+		atDeadline.Store(count.Load())
+	})
+	defer allocTimer.Stop()
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.run(deadline, &count)
+			mu.Lock()
+			hist.Merge(&c.hist)
+			res.Mismatches += c.mismatches
+			res.Lost += c.lost
+			if c.err != nil {
+				var pe *codec.ProtocolError
+				if errors.As(c.err, &pe) {
+					res.ProtocolErrors++
+				} else {
+					res.Dropped++
+				}
+				if res.FirstError == "" {
+					res.FirstError = c.err.Error()
+				}
+			}
+			mu.Unlock()
+		}()
+	}
+	if progress != nil {
+		stop := make(chan struct{})
+		go func() {
+			t := time.NewTicker(250 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					progress(count.Load())
+				}
+			}
+		}()
+		defer close(stop)
+	}
+	wg.Wait()
+	cpu := cpuTime() - cpu0
+	res.Seconds = cfg.Duration.Seconds()
+	res.Messages = count.Load()
+	res.MsgsPerS = float64(res.Messages) / res.Seconds
+	res.MBPerS = res.MsgsPerS * float64(cfg.Size) / 1e6
+	us := func(d time.Duration) float64 { return float64(d) / 1e3 }
+	res.P50us, res.P90us, res.P99us, res.P999us = us(hist.Quantile(0.5)), us(hist.Quantile(0.9)), us(hist.Quantile(0.99)), us(hist.Quantile(0.999))
+	res.MaxUs = us(hist.Max())
+	if hist.Count() > 0 {
+		res.CPUusPerM = float64(cpu.Microseconds()) / float64(hist.Count())
+	}
+	if n := atDeadline.Load(); n > 0 {
+		res.AllocsPerMsg = float64(allocs1.Load()-allocs0) / float64(n)
+	}
+	return res
+}
+
+// cpuTime returns the user and system CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loadConn is one connection of a load run.
+type loadConn struct {
+	cfg  clientConfig
+	conn net.Conn
+	pre  []byte // bytes read past the handshake
+	op   codec.Opcode
+
+	enc  codec.Encoder
+	dec  codec.Decoder
+	tmpl []byte // the payload sent; its first bytes are stamped with the sequence number
+	base []byte // the payload before stamping, read-only: the receiver's template
+	want []byte // the expected payload of the message being received
+	wb   []byte
+	rb   []byte
+
+	sent    []atomic.Int64 // send times (ns since start) by sequence, a ring
+	startNS time.Time
+
+	// Open loop: the pacing goroutine sends, the run loop receives.
+	pacedSent atomic.Uint64
+	recvd     atomic.Uint64
+	writeErr  error // set by the pacing goroutine before it ends
+	nextSend  uint64
+	nextRecv  uint64
+	got       int // bytes of the current echo checked so far
+
+	hist       Histogram
+	mismatches int
+	lost       int
+	err        error
+}
+
+func dialLoad(ctx context.Context, cfg clientConfig, id int) (*loadConn, error) {
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, rest, err := handshake.Dial(dctx, cfg.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	c := &loadConn{cfg: cfg, conn: conn, pre: rest, op: codec.OpText}
+	if cfg.Binary {
+		c.op = codec.OpBinary
+	}
+	c.enc.Role = codec.RoleClient
+	c.dec.Role = codec.RoleClient
+	c.dec.MaxMessage = int64(max(cfg.Size, 1<<20))
+	c.tmpl = make([]byte, cfg.Size)
+	for i := range c.tmpl {
+		if cfg.Binary {
+			c.tmpl[i] = byte(i*131 + id)
+		} else {
+			c.tmpl[i] = 'a' + byte((i+id)%26)
+		}
+	}
+	c.base = append([]byte(nil), c.tmpl...)
+	c.want = make([]byte, cfg.Size)
+	c.wb = make([]byte, 0, 4096)
+	c.rb = make([]byte, 64<<10)
+	ring := cfg.Pipeline
+	if cfg.Rate > 0 {
+		ring = 1 << 16
+	}
+	c.sent = make([]atomic.Int64, ring)
+	return c, nil
+}
+
+// stamp writes seq into p's first bytes: 8 bytes little endian for
+// binary, 16 hex digits for text (as many as fit).
+func stamp(p []byte, seq uint64, binaryMsg bool) {
+	if binaryMsg {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], seq)
+		copy(p, b[:])
+		return
+	}
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(p) && i < 16; i++ {
+		p[i] = hex[(seq>>(4*uint(i)))&0xF]
+	}
+}
+
+// queue appends message seq to the write buffer and notes when it left.
+func (c *loadConn) queue(seq uint64, at int64) {
+	stamp(c.tmpl, seq, c.cfg.Binary)
+	c.wb, _ = c.enc.AppendMessage(c.wb, c.op, c.tmpl)
+	c.sent[seq%uint64(len(c.sent))].Store(at)
+}
+
+func (c *loadConn) flush() error {
+	if len(c.wb) == 0 {
+		return nil
+	}
+	_, err := c.conn.Write(c.wb)
+	c.wb = c.wb[:0]
+	return err
+}
+
+func (c *loadConn) since() int64 { return int64(time.Since(c.startNS)) }
+
+// run sends and checks messages until deadline, then drains what is in
+// flight and closes the connection with the closing handshake.
+func (c *loadConn) run(deadline time.Time, count *atomic.Uint64) {
+	defer c.conn.Close()
+	c.startNS = time.Now()
+	openLoop := c.cfg.Rate > 0
+	var writerDone chan struct{}
+	if openLoop {
+		writerDone = make(chan struct{})
+		go c.paced(deadline, writerDone)
+	} else {
+		for i := 0; i < c.cfg.Pipeline; i++ {
+			c.queue(c.nextSend, c.since())
+			c.nextSend++
+		}
+		if c.err = c.flush(); c.err != nil {
+			return
+		}
+	}
+	var sentTotal *atomic.Uint64
+	if openLoop {
+		sentTotal = &c.pacedSent
+	}
+	c.conn.SetReadDeadline(deadline.Add(5 * time.Second))
+	ev := codec.Event{}
+	start, end := 0, copy(c.rb, c.pre)
+	draining := false
+	for {
+		if !draining && !time.Now().Before(deadline) {
+			draining = true
+		}
+		inFlight := c.nextSend - c.nextRecv
+		if openLoop {
+			inFlight = sentTotal.Load() - c.nextRecv
+		}
+		if draining && inFlight == 0 && (!openLoop || isClosed(writerDone)) {
+			break
+		}
+		if openLoop && isClosed(writerDone) && c.writeErr != nil {
+			break
+		}
+		for start < end {
+			n, err := c.dec.Next(c.rb[start:end], &ev)
+			start += n
+			if err != nil {
+				c.err = err
+				return
+			}
+			if ev.Kind != codec.EventData {
+				if ev.Kind == codec.EventNone {
+					break
+				}
+				continue // pings and pongs need no answer here
+			}
+			if ev.Start {
+				copy(c.want, c.base)
+				stamp(c.want, c.nextRecv, c.cfg.Binary)
+				c.got = 0
+			}
+			if ev.Opcode != c.op || c.got+len(ev.Payload) > len(c.want) || !bytes.Equal(ev.Payload, c.want[c.got:c.got+len(ev.Payload)]) {
+				c.mismatches++
+			}
+			c.got += len(ev.Payload)
+			if !ev.End {
+				continue
+			}
+			if c.got != len(c.want) {
+				c.mismatches++
+			}
+			now := c.since()
+			c.hist.Record(time.Duration(now - c.sent[c.nextRecv%uint64(len(c.sent))].Load()))
+			c.nextRecv++
+			c.recvd.Store(c.nextRecv)
+			if !draining {
+				count.Add(1)
+				if !openLoop {
+					c.queue(c.nextSend, now)
+					c.nextSend++
+				}
+			}
+		}
+		start, end = 0, 0
+		if !openLoop {
+			if c.err = c.flush(); c.err != nil {
+				return
+			}
+		}
+		if draining && (c.nextSend == c.nextRecv && !openLoop) {
+			break
+		}
+		n, err := c.conn.Read(c.rb)
+		end = n
+		if n == 0 && err != nil {
+			c.err = fmt.Errorf("connection ended during the run: %w", err)
+			if openLoop {
+				<-writerDone
+			}
+			c.lost += int(c.nextSend - c.nextRecv)
+			return
+		}
+	}
+	if openLoop {
+		<-writerDone
+		if c.writeErr != nil {
+			c.err = c.writeErr
+			c.lost += int(c.pacedSent.Load() - c.nextRecv)
+			return
+		}
+	}
+	c.closeHandshake(start, end)
+}
+
+// errBacklog means the server fell so far behind an open-loop schedule
+// that the send-time ring would wrap.
+var errBacklog = errors.New("more messages in flight than the client tracks (65536 per connection): the server is not keeping up with -rate")
+
+// paced sends messages on a fixed schedule, conns/rate apart, whatever the
+// echoes do: an open loop. Each message's latency counts from the time it
+// was due, not from when it went out, so a stalled server shows up in the
+// latency (no coordinated omission).
+func (c *loadConn) paced(deadline time.Time, done chan struct{}) {
+	defer close(done)
+	interval := int64(float64(c.cfg.Conns) / c.cfg.Rate * 1e9)
+	end := int64(deadline.Sub(c.startNS))
+	next := int64(0)
+	for next < end {
+		now := c.since()
+		if next > now {
+			time.Sleep(time.Duration(next - now))
+			continue
+		}
+		for next <= now && next < end {
+			seq := c.pacedSent.Load()
+			if seq-c.recvd.Load() >= uint64(len(c.sent)) {
+				c.writeErr = errBacklog
+				return
+			}
+			c.queue(seq, next)
+			c.pacedSent.Add(1)
+			next += interval
+		}
+		if err := c.flush(); err != nil {
+			c.writeErr = err
+			return
+		}
+	}
+}
+
+// closeHandshake sends a close frame and waits briefly for the answer.
+func (c *loadConn) closeHandshake(start, end int) {
+	c.wb, _ = c.enc.AppendClose(c.wb[:0], codec.CloseNormal, "")
+	if c.flush() != nil {
+		return
+	}
+	c.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	var ev codec.Event
+	for {
+		for start < end {
+			n, err := c.dec.Next(c.rb[start:end], &ev)
+			start += n
+			if err != nil || ev.Kind == codec.EventClose {
+				return
+			}
+			if ev.Kind == codec.EventNone {
+				break
+			}
+		}
+		n, err := c.conn.Read(c.rb)
+		start, end = 0, n
+		if n == 0 && err != nil {
+			return
+		}
+	}
+}
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/wsframe/wsframe/codec"
+)
+
+// maxWholeFrame is the largest frame a connection keeps whole in its read
+// buffer (growing it), so as to echo it from there without a copy; larger
+// frames are reassembled in a message buffer.
+const maxWholeFrame = 1 << 20
+
+// smallEcho is the payload size up to which an echo is copied into the
+// write buffer with the other replies of the same read; larger payloads go
+// out in one writev with their header, uncopied.
+const smallEcho = 4 << 10
+
+// seedReply is what the seed article's server answers.
+var seedReply = []byte("Loud and clear!")
+
+// sink is where an echo connection's replies go: the engine that moves
+// its bytes. writev writes a, b and c in order (any may be empty); an event
+// loop may keep what the socket does not take now, and then pending reports
+// true until it is out. The arity is fixed because a variadic call through
+// an interface allocates its argument slice on every call.
+type sink interface {
+	writev(a, b, c []byte) error
+	pending() bool
+}
+
+// echoConn is the protocol side of one echo connection: it decodes what
+// was read and produces the replies, and moves no bytes itself. Both server
+// engines (a goroutine per connection, and the epoll event loop) drive it:
+// read into readSpace, add the count with read, call process, write wb.
+//
+// Payloads are unmasked in place and echoed from the read buffer. A
+// single-frame message that arrives in pieces is decoded piece by piece,
+// so that bad UTF-8 fails at once (RFC 6455 §8.1), while its bytes stay
+// where they are (hold) to be echoed from there at the end. Only
+// fragmented messages and frames over maxWholeFrame are copied, into msg.
+type echoConn struct {
+	s    *server
+	seed bool // answer text with the seed's reply instead of echoing
+
+	d          codec.Decoder
+	ev         codec.Event
+	rb         []byte
+	start, end int  // rb[start:end] is not decoded yet
+	hold       int  // where the payload of a single-frame message in pieces begins, or -1
+	whole      bool // the frame being read is such a message
+	msg        []byte
+	wb         []byte // replies waiting to be written
+	hdr        [codec.MaxHeaderLen]byte
+	closeSent  bool
+}
+
+func newEchoConn(s *server, seed bool, pre []byte) *echoConn {
+	e := &echoConn{s: s, seed: seed, hold: -1, rb: make([]byte, s.readBuf), wb: make([]byte, 0, s.writeBuf)}
+	e.d = codec.Decoder{Role: codec.RoleServer, MaxMessage: s.maxMessage}
+	e.end = copy(e.rb, pre)
+	return e
+}
+
+// readSpace makes room at the end of the read buffer and returns it. It
+// keeps undecoded bytes, and a held message, at the front of the buffer;
+// each partial frame moves at most once.
+func (e *echoConn) readSpace() []byte {
+	keep := e.start
+	if e.hold >= 0 {
+		keep = e.hold
+	}
+	if keep > 0 {
+		e.end = copy(e.rb, e.rb[keep:e.end])
+		e.start -= keep
+		if e.hold >= 0 {
+			e.hold = 0
+		}
+	}
+	return e.rb[e.end:]
+}
+
+// read records n bytes read into readSpace.
+func (e *echoConn) read(n int) { e.end += n }
+
+// process decodes what was read, queuing replies in wb and writing large
+// echoes through out. It returns done when the connection must end once wb
+// is written: a close frame was answered or a protocol error sent one. It
+// stops early, with bytes left, while out has output pending.
+func (e *echoConn) process(out sink) (done bool) {
+	for e.start < e.end {
+		if out.pending() {
+			return false
+		}
+		if !e.d.InFrame() {
+			h, hn, err := codec.ParseHeader(e.rb[e.start:e.end])
+			if err == codec.ErrShortHeader {
+				return false
+			}
+			e.whole = err == nil && h.Fin && h.Opcode.IsData() && h.Opcode != codec.OpContinuation &&
+				h.Length <= maxWholeFrame-int64(hn)
+			if need := hn + int(h.Length); e.whole && need > len(e.rb) {
+				e.rb = append(make([]byte, 0, need), e.rb[e.start:e.end]...)[:need]
+				e.start, e.end = 0, e.end-e.start
+			}
+		}
+		k, err := e.d.Next(e.rb[e.start:e.end], &e.ev)
+		e.start += k
+		if err != nil {
+			e.s.logf("protocol error: %v", err)
+			var pe *codec.ProtocolError
+			if errors.As(err, &pe) {
+				e.sendClose(pe.Code, pe.Reason)
+			}
+			return true
+		}
+		ev := &e.ev
+		switch ev.Kind {
+		case codec.EventNone:
+			return false
+		case codec.EventData:
+			switch {
+			case ev.Start && ev.End:
+				e.echo(out, ev.Opcode, ev.Payload)
+			case e.whole:
+				if ev.Start {
+					e.hold = e.start - len(ev.Payload)
+				}
+				if ev.End {
+					e.echo(out, ev.Opcode, e.rb[e.hold:e.start])
+					e.hold = -1
+				}
+			default:
+				if ev.Start {
+					e.msg = e.msg[:0]
+				}
+				e.msg = append(e.msg, ev.Payload...)
+				if ev.End {
+					e.echo(out, ev.Opcode, e.msg)
+				}
+			}
+		case codec.EventPing:
+			if !e.closeSent {
+				e.wb = codec.AppendHeader(e.wb, codec.Header{Fin: true, Opcode: codec.OpPong, Length: int64(len(ev.Payload))})
+				e.wb = append(e.wb, ev.Payload...)
+			}
+		case codec.EventClose:
+			e.s.logf("close received: %v %q", ev.Code, ev.Reason)
+			// Echo the code and the reason (already checked: UTF-8, at most
+			// 123 bytes), after the replies to what came before.
+			e.sendClose(codec.CloseReply(ev.Code), string(ev.Reason))
+			return true
+		}
+	}
+	return false
+}
+
+// echo answers one message.
+func (e *echoConn) echo(out sink, op codec.Opcode, p []byte) {
+	if e.closeSent {
+		return
+	}
+	if e.seed && op == codec.OpText {
+		p = seedReply
+	}
+	e.s.messages.Add(1)
+	e.s.bytes.Add(int64(len(p)))
+	h := codec.Header{Fin: true, Opcode: op, Length: int64(len(p))}
+	if len(p) <= smallEcho && len(e.wb)+len(p)+codec.MaxHeaderLen <= cap(e.wb) {
+		e.wb = codec.AppendHeader(e.wb, h)
+		e.wb = append(e.wb, p...)
+		return
+	}
+	// Header and payload in one writev, after what is queued.
+	out.writev(e.wb, codec.AppendHeader(e.hdr[:0], h), p)
+	e.wb = e.wb[:0]
+}
+
+// sendClose queues a close frame, once; nothing is sent after it.
+func (e *echoConn) sendClose(code codec.CloseCode, reason string) {
+	if e.closeSent {
+		return
+	}
+	e.closeSent = true
+	var body [2 + codec.MaxControlPayload]byte
+	p := codec.AppendClose(body[:0], code, reason)
+	e.wb = codec.AppendHeader(e.wb, codec.Header{Fin: true, Opcode: codec.OpClose, Length: int64(len(p))})
+	e.wb = append(e.wb, p...)
+}
