@@ -195,9 +195,18 @@ func (d *Decoder) Next(p []byte, ev *Event) (n int, err error) {
 			d.inFrame = false
 		}
 		end := d.remain == 0 && d.h.Fin
-		if d.checkUTF8 && (k > 0 && !d.utf8.Feed(chunk) || end && !d.utf8.Done()) {
-			d.err = ErrInvalidUTF8
-			return n, d.err
+		if d.checkUTF8 {
+			var ok bool
+			if end && !d.msgStarted {
+				// The whole message is this chunk: one call, no state.
+				ok = ValidUTF8(chunk)
+			} else {
+				ok = (k == 0 || d.utf8.Feed(chunk)) && (!end || d.utf8.Done())
+			}
+			if !ok {
+				d.err = ErrInvalidUTF8
+				return n, d.err
+			}
 		}
 		if k == 0 && !end {
 			// An empty fragment, or a header whose payload has not
