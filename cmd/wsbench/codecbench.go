@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sys/cpu"
 
@@ -46,6 +47,14 @@ type MaskRow struct {
 	Copy     float64 `json:"copy_gbps"`
 }
 
+// UTF8Row is UTF-8 validation of one kind of text and size, in GB/s.
+type UTF8Row struct {
+	Text   string  `json:"text"`
+	Size   int     `json:"size"`
+	Valid  float64 `json:"validutf8_gbps"`
+	Stdlib float64 `json:"stdlib_gbps"`
+}
+
 // HeaderRow is the cost of one header operation.
 type HeaderRow struct {
 	Op    string  `json:"op"`
@@ -57,6 +66,7 @@ type HeaderRow struct {
 type CodecResult struct {
 	Machine Machine     `json:"machine"`
 	Mask    []MaskRow   `json:"mask"`
+	UTF8    []UTF8Row   `json:"utf8"`
 	Header  []HeaderRow `json:"header"`
 }
 
@@ -121,6 +131,26 @@ func runCodecBench(cfg codecConfig, p *progress) CodecResult {
 		)
 		gbps := func(ns float64) float64 { return float64(n) / ns }
 		res.Mask = append(res.Mask, MaskRow{Size: n, Mask: gbps(ns[0]), MaskCopy: gbps(ns[1]), Copy: gbps(ns[2])})
+	}
+	for _, text := range []struct{ name, sample string }{
+		{"ASCII", "The quick brown fox jumps over the lazy dog. "},
+		{"mixed", "Привет, мир! 你好，世界！ Grüße 🌍 "},
+	} {
+		for _, n := range []int{1 << 10, 64 << 10} {
+			p.step("codec: UTF-8 %s %s", text.name, sizeName(n))
+			b := []byte(strings.Repeat(text.sample, n/len(text.sample)+1))
+			b = b[:n]
+			for !utf8.Valid(b) { // do not cut a code point in two
+				b = b[:len(b)-1]
+			}
+			var ok bool
+			ns := measure(cfg,
+				func() { ok = codec.ValidUTF8(b) },
+				func() { ok = utf8.Valid(b) },
+			)
+			_ = ok
+			res.UTF8 = append(res.UTF8, UTF8Row{Text: text.name, Size: len(b), Valid: float64(len(b)) / ns[0], Stdlib: float64(len(b)) / ns[1]})
+		}
 	}
 	for _, h := range []codec.Header{
 		{Fin: true, Opcode: codec.OpText, Length: 16},
@@ -188,6 +218,13 @@ func printCodecTable(w io.Writer, r CodecResult) {
 	for _, row := range r.Mask {
 		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.2fx\t%.2fx\t\n", sizeName(row.Size),
 			row.Mask, row.MaskCopy, row.Copy, row.Mask/row.Copy, row.MaskCopy/row.Copy)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nUTF-8 validation, GB/s (utf8.Valid measured in the same run):")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "text\tsize\tValidUTF8\tutf8.Valid\tratio\t")
+	for _, row := range r.UTF8 {
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%.1fx\t\n", row.Text, sizeName(row.Size), row.Valid, row.Stdlib, row.Valid/row.Stdlib)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nFrame headers, ns per call:")

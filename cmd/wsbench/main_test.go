@@ -32,8 +32,8 @@ func TestRunJSON(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
 	}
-	if len(res.Codec.Mask) != len(maskSizes) || len(res.Codec.Header) != 6 {
-		t.Fatalf("codec rows: %d mask, %d header", len(res.Codec.Mask), len(res.Codec.Header))
+	if len(res.Codec.Mask) != len(maskSizes) || len(res.Codec.Header) != 6 || len(res.Codec.UTF8) != 4 {
+		t.Fatalf("codec rows: %d mask, %d header, %d UTF-8", len(res.Codec.Mask), len(res.Codec.Header), len(res.Codec.UTF8))
 	}
 	for _, r := range res.Codec.Mask {
 		if !(r.Mask > 0 && r.MaskCopy > 0 && r.Copy > 0) {
@@ -55,7 +55,7 @@ func TestRunTableAndProgress(t *testing.T) {
 	if code := run(bg(t), []string{"-quick"}, &out, &errb); code != 0 {
 		t.Fatalf("run exited %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"Mask (in place)", "copy()", "1 MiB", "ParseHeader", "msgs/s", "allocs/msg"} {
+	for _, want := range []string{"Mask (in place)", "copy()", "1 MiB", "ParseHeader", "msgs/s", "allocs/msg", "ValidUTF8", "utf8.Valid"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
