@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/deflate"
 	"github.com/wsframe/wsframe/handshake"
 )
 
@@ -25,6 +26,7 @@ type clientConfig struct {
 	Pipeline int     // messages in flight per connection (closed loop)
 	Binary   bool    // send binary messages instead of text
 	Rate     float64 // messages per second over all connections; 0: closed loop
+	Deflate  bool    // offer permessage-deflate and compress when accepted
 }
 
 // ClientResult is what a load run measured.
@@ -35,6 +37,7 @@ type ClientResult struct {
 	Pipeline  int     `json:"pipeline"`
 	Binary    bool    `json:"binary"`
 	Rate      float64 `json:"rate,omitempty"`
+	Deflate   string  `json:"deflate,omitempty"` // the server's permessage-deflate response, when it accepted
 	Seconds   float64 `json:"seconds"`
 	Messages  uint64  `json:"messages"`
 	MsgsPerS  float64 `json:"msgs_per_sec"`
@@ -91,6 +94,7 @@ func runClient(ctx context.Context, cfg clientConfig, progress func(done uint64)
 			continue
 		}
 		conns = append(conns, c)
+		res.Deflate = c.ext
 	}
 	cpu0 := cpuTime()
 	start := time.Now()
@@ -176,13 +180,20 @@ type loadConn struct {
 	pre  []byte // bytes read past the handshake
 	op   codec.Opcode
 
-	enc  codec.Encoder
-	dec  codec.Decoder
-	tmpl []byte // the payload sent; its first bytes are stamped with the sequence number
-	base []byte // the payload before stamping, read-only: the receiver's template
-	want []byte // the expected payload of the message being received
-	wb   []byte
-	rb   []byte
+	enc codec.Encoder
+	dec codec.Decoder
+
+	// permessage-deflate, when the server accepted it.
+	ext    string
+	comp   *deflate.Compressor
+	decomp *deflate.Decompressor
+	zb     []byte // a compressed message to send
+	plain  []byte // an echo, inflated
+	tmpl   []byte // the payload sent; its first bytes are stamped with the sequence number
+	base   []byte // the payload before stamping, read-only: the receiver's template
+	want   []byte // the expected payload of the message being received
+	wb     []byte
+	rb     []byte
 
 	sent    []atomic.Int64 // send times (ns since start) by sequence, a ring
 	startNS time.Time
@@ -204,16 +215,33 @@ type loadConn struct {
 func dialLoad(ctx context.Context, cfg clientConfig, id int) (*loadConn, error) {
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	conn, rest, err := handshake.Dial(dctx, cfg.URL, nil)
+	var opts handshake.DialOptions
+	var offer deflate.ClientOptions
+	if cfg.Deflate {
+		opts.Extensions = deflate.ClientOffer(offer)
+	}
+	conn, rest, err := handshake.Dial(dctx, cfg.URL, &opts)
 	if err != nil {
 		return nil, err
 	}
 	c := &loadConn{cfg: cfg, conn: conn, pre: rest, op: codec.OpText}
+	if ext := conn.(*handshake.ClientConn).Extensions(); ext != "" {
+		p, ok, err := deflate.ParseResponse([]byte(ext), offer)
+		if err != nil || !ok {
+			conn.Close()
+			return nil, fmt.Errorf("server's Sec-WebSocket-Extensions %q: %v", ext, err)
+		}
+		c.ext = ext
+		c.comp = deflate.NewCompressor(p, codec.RoleClient, deflate.DefaultLevel)
+		c.decomp = deflate.NewDecompressor(p, codec.RoleClient, int64(max(cfg.Size, 1<<20)))
+		c.dec.AllowedRsv = codec.Rsv1
+	}
 	if cfg.Binary {
 		c.op = codec.OpBinary
 	}
 	c.enc.Role = codec.RoleClient
 	c.dec.Role = codec.RoleClient
+	c.dec.MaxMessage = int64(max(cfg.Size, 1<<20))
 	c.dec.MaxMessage = int64(max(cfg.Size, 1<<20))
 	c.tmpl = make([]byte, cfg.Size)
 	for i := range c.tmpl {
@@ -253,7 +281,12 @@ func stamp(p []byte, seq uint64, binaryMsg bool) {
 // queue appends message seq to the write buffer and notes when it left.
 func (c *loadConn) queue(seq uint64, at int64) {
 	stamp(c.tmpl, seq, c.cfg.Binary)
-	c.wb, _ = c.enc.AppendMessage(c.wb, c.op, c.tmpl)
+	if c.comp != nil && len(c.tmpl) >= minCompress {
+		c.zb, _ = c.comp.AppendMessage(c.zb[:0], c.tmpl)
+		c.wb, _ = c.enc.AppendFrame(c.wb, c.op, codec.Rsv1, true, c.zb)
+	} else {
+		c.wb, _ = c.enc.AppendMessage(c.wb, c.op, c.tmpl)
+	}
 	c.sent[seq%uint64(len(c.sent))].Store(at)
 }
 
@@ -327,10 +360,20 @@ func (c *loadConn) run(deadline time.Time, count *atomic.Uint64) {
 				stamp(c.want, c.nextRecv, c.cfg.Binary)
 				c.got = 0
 			}
-			if ev.Opcode != c.op || c.got+len(ev.Payload) > len(c.want) || !bytes.Equal(ev.Payload, c.want[c.got:c.got+len(ev.Payload)]) {
+			chunk := ev.Payload
+			if ev.Rsv&codec.Rsv1 != 0 {
+				// Inflate this chunk and check what it adds.
+				c.plain, err = c.decomp.AppendChunk(c.plain[:0], ev.Opcode, ev.Payload, ev.End)
+				if err != nil {
+					c.err = err
+					return
+				}
+				chunk = c.plain
+			}
+			if ev.Opcode != c.op || c.got+len(chunk) > len(c.want) || !bytes.Equal(chunk, c.want[c.got:c.got+len(chunk)]) {
 				c.mismatches++
 			}
-			c.got += len(ev.Payload)
+			c.got += len(chunk)
 			if !ev.End {
 				continue
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/deflate"
 	"github.com/wsframe/wsframe/handshake"
 )
 
@@ -39,7 +40,9 @@ type ConformResult struct {
 // returns the verdict and what it saw.
 type confCase struct {
 	id, desc, expect, rfc string
-	raw                   bool // run gets a TCP connection without a handshake
+	raw                   bool                   // run gets a TCP connection without a handshake
+	deflate               *deflate.ClientOptions // offer permessage-deflate with these options
+	offer                 string                 // or make this raw offer (judged as the zero options)
 	run                   func(c *confConn) (verdict, observed string)
 }
 
@@ -57,6 +60,13 @@ type confConn struct {
 	host    string
 	path    string
 	closed  bool // we sent a close frame
+
+	// permessage-deflate, when the case offered it and the server accepted.
+	ext    string
+	params deflate.Params
+	comp   *deflate.Compressor
+	decomp *deflate.Decompressor
+	plain  []byte
 }
 
 // frame builds one masked frame.
@@ -142,7 +152,14 @@ func (c *confConn) next(d time.Duration) observation {
 				if ev.Start {
 					msg, op = msg[:0], ev.Opcode
 				}
-				msg = append(msg, ev.Payload...)
+				if ev.Rsv&codec.Rsv1 != 0 && c.decomp != nil {
+					var err error
+					if msg, err = c.decomp.AppendChunk(msg, ev.Opcode, ev.Payload, ev.End); err != nil {
+						return observation{kind: "bad frame", err: err}
+					}
+				} else {
+					msg = append(msg, ev.Payload...)
+				}
 				if ev.End {
 					return observation{kind: "message", op: op, payload: msg}
 				}
@@ -306,13 +323,27 @@ func runCase(ctx context.Context, cs confCase, host, path string, timeout, quiet
 	}
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	conn, rest, err := handshake.Dial(dctx, "ws://"+host+path, nil)
+	offer, opts := cs.offer, deflate.ClientOptions{}
+	if cs.deflate != nil {
+		offer, opts = deflate.ClientOffer(*cs.deflate), *cs.deflate
+	}
+	conn, rest, err := handshake.Dial(dctx, "ws://"+host+path, &handshake.DialOptions{Extensions: offer})
 	if err != nil {
 		return verdictFail, "handshake: " + err.Error()
 	}
 	defer conn.Close()
 	c.conn = conn
 	c.end = copy(c.br, rest)
+	if c.ext = conn.(*handshake.ClientConn).Extensions(); c.ext != "" {
+		p, ok, err := deflate.ParseResponse([]byte(c.ext), opts)
+		if err != nil || !ok {
+			return verdictFail, fmt.Sprintf("invalid permessage-deflate response %q to %q: %v", c.ext, offer, err)
+		}
+		c.params = p
+		c.comp = deflate.NewCompressor(p, codec.RoleClient, deflate.DefaultLevel)
+		c.decomp = deflate.NewDecompressor(p, codec.RoleClient, c.dec.MaxMessage)
+		c.dec.AllowedRsv = codec.Rsv1
+	}
 	return cs.run(c)
 }
 

@@ -304,6 +304,7 @@ func conformCases() []confCase {
 	addUTF8Cases(add)
 	addCloseCases(add)
 	addThroughputCases(add)
+	addDeflateCases(add)
 	addHandshakeCases(add)
 	return cs
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/deflate"
 )
 
 // maxWholeFrame is the largest frame a connection keeps whole in its read
@@ -53,6 +54,11 @@ type echoConn struct {
 	wb         []byte // replies waiting to be written
 	hdr        [codec.MaxHeaderLen]byte
 	closeSent  bool
+
+	// permessage-deflate, when negotiated (RFC 7692).
+	comp   *deflate.Compressor
+	decomp *deflate.Decompressor
+	zb     []byte // a compressed reply
 }
 
 func newEchoConn(s *server, seed bool, pre []byte) *echoConn {
@@ -61,6 +67,18 @@ func newEchoConn(s *server, seed bool, pre []byte) *echoConn {
 	e.end = copy(e.rb, pre)
 	return e
 }
+
+// useDeflate turns on permessage-deflate with the negotiated parameters.
+func (e *echoConn) useDeflate(p deflate.Params) {
+	e.d.AllowedRsv = codec.Rsv1
+	e.comp = deflate.NewCompressor(p, codec.RoleServer, deflate.DefaultLevel)
+	e.decomp = deflate.NewDecompressor(p, codec.RoleServer, e.s.maxMessage)
+}
+
+// minCompress is the size below which a reply goes out uncompressed even
+// when permessage-deflate is in use: compressing a few bytes makes them
+// longer. RFC 7692 lets the sender choose per message.
+const minCompress = 64
 
 // readSpace makes room at the end of the read buffer and returns it. It
 // keeps undecoded bytes, and a held message, at the front of the buffer;
@@ -120,6 +138,26 @@ func (e *echoConn) process(out sink) (done bool) {
 			return false
 		case codec.EventData:
 			switch {
+			case ev.Rsv&codec.Rsv1 != 0:
+				// Compressed: inflate into msg, within the size limit and
+				// with the UTF-8 check of text, then echo.
+				if ev.Start {
+					e.msg = e.msg[:0]
+				}
+				var err error
+				if e.msg, err = e.decomp.AppendChunk(e.msg, ev.Opcode, ev.Payload, ev.End); err != nil {
+					e.s.logf("permessage-deflate: %v", err)
+					var pe *codec.ProtocolError
+					if errors.As(err, &pe) {
+						e.sendClose(pe.Code, pe.Reason)
+					} else {
+						e.sendClose(codec.CloseInternalError, "")
+					}
+					return true
+				}
+				if ev.End {
+					e.echo(out, ev.Opcode, e.msg)
+				}
 			case ev.Start && ev.End:
 				e.echo(out, ev.Opcode, ev.Payload)
 			case e.whole:
@@ -165,7 +203,14 @@ func (e *echoConn) echo(out sink, op codec.Opcode, p []byte) {
 	}
 	e.s.messages.Add(1)
 	e.s.bytes.Add(int64(len(p)))
-	h := codec.Header{Fin: true, Opcode: op, Length: int64(len(p))}
+	h := codec.Header{Fin: true, Opcode: op}
+	if e.comp != nil && len(p) >= minCompress {
+		var err error
+		if e.zb, err = e.comp.AppendMessage(e.zb[:0], p); err == nil {
+			p, h.Rsv = e.zb, codec.Rsv1
+		}
+	}
+	h.Length = int64(len(p))
 	if len(p) <= smallEcho && len(e.wb)+len(p)+codec.MaxHeaderLen <= cap(e.wb) {
 		e.wb = codec.AppendHeader(e.wb, h)
 		e.wb = append(e.wb, p...)

@@ -77,8 +77,8 @@ func TestRunUsageErrors(t *testing.T) {
 
 func TestParseClientFlags(t *testing.T) {
 	cfg, asJSON, err := parseClientFlags([]string{"-url", "ws://127.0.0.1:1/x", "-conns", "8", "-size", "1024",
-		"-duration", "3s", "-pipeline", "4", "-binary", "-rate", "5000", "-json"}, io.Discard)
-	want := clientConfig{URL: "ws://127.0.0.1:1/x", Conns: 8, Size: 1024, Duration: 3 * time.Second, Pipeline: 4, Binary: true, Rate: 5000}
+		"-duration", "3s", "-pipeline", "4", "-binary", "-rate", "5000", "-deflate", "-json"}, io.Discard)
+	want := clientConfig{URL: "ws://127.0.0.1:1/x", Conns: 8, Size: 1024, Duration: 3 * time.Second, Pipeline: 4, Binary: true, Rate: 5000, Deflate: true}
 	if err != nil || cfg != want || !asJSON {
 		t.Errorf("parseClientFlags = %+v, %v, %v; want %+v", cfg, asJSON, err, want)
 	}
@@ -143,11 +143,17 @@ func serveAndClient(t *testing.T, engine string) {
 		{Conns: 3, Size: 16, Duration: 300 * time.Millisecond, Pipeline: 1},
 		{Conns: 2, Size: 70000, Duration: 300 * time.Millisecond, Pipeline: 4, Binary: true},
 		{Conns: 2, Size: 1000, Duration: 300 * time.Millisecond, Rate: 2000},
+		{Conns: 2, Size: 5000, Duration: 300 * time.Millisecond, Pipeline: 2, Deflate: true},
+		{Conns: 1, Size: 200000, Duration: 300 * time.Millisecond, Binary: true, Deflate: true},
+		{Conns: 1, Size: 16, Duration: 200 * time.Millisecond, Deflate: true},
 	} {
 		tc.URL = "ws://" + addr + "/echo"
 		res := runClient(bg(t), tc, nil)
 		if res.Failed() || res.Messages == 0 {
 			t.Fatalf("%+v: %+v", tc, res)
+		}
+		if tc.Deflate != strings.HasPrefix(res.Deflate, "permessage-deflate") {
+			t.Errorf("%+v: negotiated %q", tc, res.Deflate)
 		}
 		if tc.Rate > 0 && (res.MsgsPerS < tc.Rate*0.5 || res.MsgsPerS > tc.Rate*1.2) {
 			t.Errorf("open loop at %v msgs/s measured %.0f", tc.Rate, res.MsgsPerS)
@@ -281,18 +287,20 @@ func TestConformAgainstServe(t *testing.T) {
 		engines = append(engines, engineEpoll)
 	}
 	for _, engine := range engines {
-		t.Run(engine, func(t *testing.T) { conformServe(t, engine) })
+		t.Run(engine, func(t *testing.T) { conformServe(t, nil, "-engine", engine) })
 	}
+	// The permessage-deflate cases again, with context takeover.
+	t.Run("deflate-takeover", func(t *testing.T) { conformServe(t, []string{"12", "13"}, "-deflate-takeover") })
 }
 
-func conformServe(t *testing.T, engine string) {
-	addr, stop := startServe(t, "-engine", engine)
+func conformServe(t *testing.T, filters []string, args ...string) {
+	addr, stop := startServe(t, args...)
 	defer stop()
-	res, err := runConform(bg(t), "ws://"+addr+"/", nil, 10*time.Second, 500*time.Millisecond, nil)
+	res, err := runConform(bg(t), "ws://"+addr+"/", filters, 10*time.Second, 500*time.Millisecond, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res) < 200 {
+	if filters == nil && len(res) < 300 || len(res) < 100 {
 		t.Fatalf("only %d cases ran", len(res))
 	}
 	groups := map[string]bool{}
@@ -302,7 +310,11 @@ func conformServe(t *testing.T, engine string) {
 			t.Errorf("case %s (%s): %s: %s", r.ID, r.Desc, r.Verdict, r.Observed)
 		}
 	}
-	for _, g := range []string{"1", "2", "3", "4", "5", "6", "7", "9", "H"} {
+	want := []string{"1", "2", "3", "4", "5", "6", "7", "9", "12", "13", "H"}
+	if filters != nil {
+		want = filters
+	}
+	for _, g := range want {
 		if !groups[g] {
 			t.Errorf("no case of group %s ran", g)
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/deflate"
 	"github.com/wsframe/wsframe/handshake"
 )
 
@@ -27,6 +28,9 @@ type server struct {
 	readBuf    int
 	writeBuf   int
 	logger     *log.Logger // nil: quiet
+	// deflate, when set, is offered permessage-deflate with these options;
+	// nil declines it.
+	deflate *deflate.ServerOptions
 
 	mu      sync.Mutex
 	conns   map[*serverConn]struct{}
@@ -77,7 +81,17 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// An echo server serves anyone: it holds nothing a cross-origin page
 	// could steal with the user's cookies.
-	conn, rw, err := handshake.Upgrade(w, r, &handshake.Options{CheckOrigin: func(*http.Request) bool { return true }})
+	opts := &handshake.Options{CheckOrigin: func(*http.Request) bool { return true }}
+	var params deflate.Params
+	negotiated := false
+	if s.deflate != nil {
+		opts.Extensions = func(offer []string) string {
+			var resp string
+			params, resp, negotiated = deflate.NegotiateServer(offer, *s.deflate)
+			return resp
+		}
+	}
+	conn, rw, err := handshake.Upgrade(w, r, opts)
 	if err != nil {
 		s.logf("handshake from %s refused: %v", r.RemoteAddr, err)
 		return
@@ -86,6 +100,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Bytes the client sent after its request are in rw's buffer.
 	pre, _ := rw.Reader.Peek(rw.Reader.Buffered())
 	c := &serverConn{echoConn: newEchoConn(s, r.URL.Path == "/seed", pre), conn: conn}
+	if negotiated {
+		c.useDeflate(params)
+	}
 	if !s.add(c) {
 		conn.Close()
 		return

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/deflate"
 	"github.com/wsframe/wsframe/handshake"
 )
 
@@ -289,9 +290,17 @@ func (c *econn) handshake() {
 	case err == handshake.ErrIncomplete:
 		return
 	case err == nil:
-		c.echoConn = newEchoConn(c.l.e.s, string(req.Target) == "/seed", c.head[n:])
-		c.l.e.s.logf("handshake: %s", req.Target)
-		reply := handshake.AppendResponse(c.wb[:0], req.Key, "", "")
+		s := c.l.e.s
+		c.echoConn = newEchoConn(s, string(req.Target) == "/seed", c.head[n:])
+		s.logf("handshake: %s", req.Target)
+		var ext string
+		if s.deflate != nil && req.Extensions.Len() > 0 {
+			if p, resp, ok := deflate.NegotiateServerElements(req.Extensions.Elements, *s.deflate); ok {
+				c.useDeflate(p)
+				ext = resp
+			}
+		}
+		reply := handshake.AppendResponse(c.wb[:0], req.Key, "", ext)
 		c.writev(reply, nil, nil)
 		c.head = nil
 		c.work() // frames that came with the request
