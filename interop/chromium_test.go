@@ -187,9 +187,10 @@ func TestChromiumMessages(t *testing.T) {
 	if len(res.Steps) != 14 {
 		t.Errorf("steps passed: %q; want 14", res.Steps)
 	}
-	// Chromium offers permessage-deflate; this server declines it.
-	if res.Extensions != "" {
-		t.Errorf("negotiated extensions %q; the server should decline permessage-deflate", res.Extensions)
+	// Chromium offers permessage-deflate; this server accepts it by
+	// default, so every message above went compressed both ways.
+	if want := "permessage-deflate; server_no_context_takeover; client_no_context_takeover"; res.Extensions != want {
+		t.Errorf("negotiated extensions %q; want %q", res.Extensions, want)
 	}
 	if res.Close.Code != 1000 || res.Close.Reason != "done: κόσμε" || !res.Close.WasClean {
 		t.Errorf("close event %+v; want a clean 1000 with the reason echoed", res.Close)

@@ -42,7 +42,7 @@ func needNode(t *testing.T) {
 // TestNodeClient runs ws's client against wsbench serve.
 func TestNodeClient(t *testing.T) {
 	needNode(t)
-	r := testPeerClient(t, nodePeer, startServe(t))
+	r := testPeerClients(t, nodePeer)
 	// The installed ws must be the pinned one, or the test says nothing
 	// about the version .ci/run installs.
 	var pkg struct{ Dependencies map[string]string }
@@ -148,9 +148,33 @@ func runPeerClient(t *testing.T, p scriptPeer, mode, url string) (peerReport, er
 	return r, err
 }
 
+// serveModes are the ways the peer clients meet wsbench serve: with
+// permessage-deflate accepted (the default: no context takeover), with
+// context takeover kept in both directions, and with it declined.
+var serveModes = []struct {
+	name     string
+	args     []string
+	compress bool
+}{
+	{"deflate", nil, true},
+	{"deflate-takeover", []string{"-deflate-takeover"}, true},
+	{"no-deflate", []string{"-deflate=false"}, false},
+}
+
+// testPeerClients runs testPeerClient against wsbench serve in each of
+// serveModes and returns the last report.
+func testPeerClients(t *testing.T, p scriptPeer) peerReport {
+	var r peerReport
+	for _, m := range serveModes {
+		t.Run(m.name, func(t *testing.T) { r = testPeerClient(t, p, startServe(t, m.args...), m.compress) })
+	}
+	return r
+}
+
 // testPeerClient runs p's client matrix and seed check against wsbench
-// serve at addr, and returns the matrix's report.
-func testPeerClient(t *testing.T, p scriptPeer, addr string) peerReport {
+// serve at addr, and returns the matrix's report. compress says whether
+// the server accepts permessage-deflate, which both clients offer.
+func testPeerClient(t *testing.T, p scriptPeer, addr string, compress bool) peerReport {
 	t.Helper()
 	r, err := runPeerClient(t, p, "matrix", "ws://"+addr+"/matrix")
 	t.Logf("%s %s", r.Peer, r.Version)
@@ -170,10 +194,11 @@ func testPeerClient(t *testing.T, p scriptPeer, addr string) peerReport {
 	if err != nil || !r.OK {
 		t.Errorf("client exited with %v, ok=%v", err, r.OK)
 	}
-	// wsbench serve declines every extension (the clients offer
-	// permessage-deflate).
-	if e := string(r.Extensions); e != `""` && e != `[]` {
-		t.Errorf("extensions negotiated: %s; want none", e)
+	// Both clients offer permessage-deflate.
+	e := string(r.Extensions)
+	negotiated := strings.Contains(e, "permessage-deflate")
+	if negotiated != compress || !compress && e != `""` && e != `[]` {
+		t.Errorf("extensions negotiated: %s; want permessage-deflate %v", e, compress)
 	}
 	// Our close was 4000 "done: κόσμε"; wsbench serve echoes the code, and
 	// may or may not echo the reason.

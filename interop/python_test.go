@@ -29,7 +29,7 @@ func needPython(t *testing.T) {
 // TestPythonClient runs websockets' client against wsbench serve.
 func TestPythonClient(t *testing.T) {
 	needPython(t)
-	testPeerClient(t, pythonPeer, startServe(t))
+	testPeerClients(t, pythonPeer)
 }
 
 // TestPythonServerClose checks that websockets' client sees the close 1001
