@@ -166,15 +166,26 @@ type Stats struct {
 	Bytes    int64  `json:"bytes"`
 	Conns    int    `json:"conns"`
 	Mallocs  uint64 `json:"mallocs"` // heap objects allocated by the process so far
+	Heap     uint64 `json:"heap_bytes"` // bytes of live and not yet swept heap objects
 }
 
 func (s *server) stats() Stats {
-	return Stats{Messages: s.messages.Load(), Bytes: s.bytes.Load(), Conns: int(s.active.Load()), Mallocs: heapAllocs()}
+	return Stats{Messages: s.messages.Load(), Bytes: s.bytes.Load(), Conns: int(s.active.Load()), Mallocs: heapAllocs(), Heap: heapBytes()}
 }
 
 // heapAllocs returns the number of heap objects the process has allocated.
 func heapAllocs() uint64 {
 	sample := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
+}
+
+// heapBytes returns the bytes of heap objects, live or not yet swept.
+func heapBytes() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	metrics.Read(sample)
 	if sample[0].Value.Kind() != metrics.KindUint64 {
 		return 0
