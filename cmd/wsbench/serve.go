@@ -165,7 +165,7 @@ type Stats struct {
 	Messages int64  `json:"messages"`
 	Bytes    int64  `json:"bytes"`
 	Conns    int    `json:"conns"`
-	Mallocs  uint64 `json:"mallocs"` // heap objects allocated by the process so far
+	Mallocs  uint64 `json:"mallocs"`    // heap objects allocated by the process so far
 	Heap     uint64 `json:"heap_bytes"` // bytes of live and not yet swept heap objects
 }
 
