@@ -1,0 +1,146 @@
+package deflate
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/handshake"
+)
+
+// Interoperability with Python's websockets 10.4 (Debian's
+// python3-websockets, for /usr/bin/python3), whose permessage-deflate runs
+// on zlib: compressed messages both ways, with and without context
+// takeover and with small windows, through its server and its client.
+
+const python = "/usr/bin/python3"
+
+func needPython(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no Python peer")
+	}
+	if err := exec.Command(python, "-c", "import websockets").Run(); err != nil {
+		t.Skipf("Python's websockets is not installed for %s (apt-get install python3-websockets): %v", python, err)
+	}
+}
+
+// startPython runs testdata/python/peer.py and returns its standard output.
+func startPython(t *testing.T, args ...string) *bufio.Reader {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, python, append([]string{"testdata/python/peer.py"}, args...)...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	return bufio.NewReader(out)
+}
+
+func TestPythonServer(t *testing.T) {
+	needPython(t)
+	msgs := interopMessages()
+	for _, tc := range []struct {
+		python string // ServerPerMessageDeflateFactory's arguments
+		client ClientOptions
+		want   Params
+	}{
+		{`{}`, ClientOptions{}, Params{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}},
+		{`{}`, ClientOptions{ServerNoContextTakeover: true, ClientNoContextTakeover: true},
+			Params{ServerNoContextTakeover: true, ClientNoContextTakeover: true, ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}},
+		{`{"server_max_window_bits": 10, "client_max_window_bits": 9}`, ClientOptions{},
+			Params{ServerMaxWindowBits: 10, ClientMaxWindowBits: 9}},
+		{`{"server_no_context_takeover": true, "client_no_context_takeover": true}`, ClientOptions{ServerMaxWindowBits: 11},
+			Params{ServerNoContextTakeover: true, ClientNoContextTakeover: true, ServerMaxWindowBits: 11, ClientMaxWindowBits: 15}},
+	} {
+		t.Run(tc.python+ClientOffer(tc.client), func(t *testing.T) {
+			out := startPython(t, "server", tc.python)
+			port, err := out.ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			offer := ClientOffer(tc.client)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			conn, rest, err := handshake.Dial(ctx, "ws://127.0.0.1:"+strings.TrimSpace(port)+"/", &handshake.DialOptions{Extensions: offer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			reply := conn.(*handshake.ClientConn).Extensions()
+			p, ok, err := ParseResponse([]byte(reply), tc.client)
+			if err != nil || !ok {
+				t.Fatalf("offer %q, reply %q: %+v, %v, %v", offer, reply, p, ok, err)
+			}
+			if p != tc.want {
+				t.Errorf("offer %q, reply %q: %+v; want %+v", offer, reply, p, tc.want)
+			}
+			exchange(t, conn, rest, codec.RoleClient, p, msgs)
+		})
+	}
+}
+
+func TestPythonClient(t *testing.T) {
+	needPython(t)
+	msgs := interopMessages()
+	for _, tc := range []struct {
+		python string // ClientPerMessageDeflateFactory's arguments
+		server ServerOptions
+	}{
+		{`{}`, ServerOptions{}},
+		{`{}`, ServerOptions{ServerNoContextTakeover: true, ClientNoContextTakeover: true}},
+		{`{"server_max_window_bits": 10, "client_max_window_bits": true}`, ServerOptions{ClientMaxWindowBits: 9}},
+		{`{"server_no_context_takeover": true, "client_no_context_takeover": true}`, ServerOptions{}},
+	} {
+		name, _ := json.Marshal(tc.server)
+		t.Run(tc.python+string(name), func(t *testing.T) {
+			done := make(chan struct{})
+			var reply string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				defer close(done)
+				var p Params
+				var ok bool
+				opts := &handshake.Options{Extensions: func(offers []string) string {
+					p, reply, ok = NegotiateServer(offers, tc.server)
+					return reply
+				}}
+				conn, rw, err := handshake.Upgrade(w, r, opts)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer conn.Close()
+				if !ok {
+					t.Error("no agreement")
+					return
+				}
+				pending, _ := rw.Reader.Peek(rw.Reader.Buffered())
+				exchange(t, conn, pending, codec.RoleServer, p, msgs)
+			}))
+			defer srv.Close()
+			out := startPython(t, "client", tc.python, "ws"+strings.TrimPrefix(srv.URL, "http")+"/")
+			ext, err := out.ReadString('\n')
+			select {
+			case <-done:
+			case <-time.After(90 * time.Second):
+				t.Fatal("timeout")
+			}
+			if err != nil || strings.TrimSpace(ext) != reply {
+				t.Errorf("websockets saw %q, %v; the server answered %q", ext, err, reply)
+			}
+		})
+	}
+}
