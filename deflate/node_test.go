@@ -204,18 +204,7 @@ func TestNodeServer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			offer := ClientOffer(tc.client)
-			conn, rest, err := handshake.Dial(context.Background(), "ws://127.0.0.1:"+strings.TrimSpace(port)+"/", &handshake.DialOptions{Extensions: offer})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			reply := conn.(*handshake.ClientConn).Extensions()
-			p, ok, err := ParseResponse([]byte(reply), tc.client)
-			if err != nil || !ok || p != tc.want {
-				t.Fatalf("offer %q, reply %q: %+v, %v, %v; want %+v", offer, reply, p, ok, err, tc.want)
-			}
-			exchange(t, conn, rest, codec.RoleClient, p, msgs)
+			dialExchange(t, port, tc.client, tc.want, msgs)
 		})
 	}
 }
@@ -241,42 +230,77 @@ func TestNodeClient(t *testing.T) {
 	} {
 		name, _ := json.Marshal(tc.server)
 		t.Run(tc.node+string(name), func(t *testing.T) {
-			done := make(chan struct{})
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				defer close(done)
-				var p Params
-				var ok bool
-				opts := &handshake.Options{Extensions: func(offers []string) string {
-					var resp string
-					p, resp, ok = NegotiateServer(offers, tc.server)
-					if resp != tc.reply {
-						t.Errorf("offers %q: reply %q; want %q", offers, resp, tc.reply)
-					}
-					return resp
-				}}
-				conn, rw, err := handshake.Upgrade(w, r, opts)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				defer conn.Close()
-				if !ok {
-					t.Error("no agreement")
-					return
-				}
-				pending, _ := rw.Reader.Peek(rw.Reader.Buffered())
-				exchange(t, conn, pending, codec.RoleServer, p, msgs)
-			}))
-			defer srv.Close()
-			out := startNode(t, mod, "client", tc.node, "ws"+strings.TrimPrefix(srv.URL, "http")+"/")
-			if ext, err := out.ReadString('\n'); err != nil || strings.TrimSpace(ext) != tc.reply {
-				t.Errorf("ws saw %q, %v", ext, err)
-			}
-			select {
-			case <-done:
-			case <-time.After(90 * time.Second):
-				t.Fatal("timeout")
+			url, reply, done := exchangeServer(t, tc.server, msgs)
+			out := startNode(t, mod, "client", tc.node, url)
+			ext, err := out.ReadString('\n')
+			waitDone(t, done)
+			if err != nil || strings.TrimSpace(ext) != tc.reply || *reply != tc.reply {
+				t.Errorf("ws saw %q, %v; the server answered %q; want %q", ext, err, *reply, tc.reply)
 			}
 		})
 	}
+}
+
+// exchangeServer serves one client on a loopback port: it negotiates with
+// server, then runs exchange as the server. It returns the URL, the
+// response it gave (set once a client came) and a channel closed when the
+// exchange is over.
+func exchangeServer(t *testing.T, server ServerOptions, msgs [][]byte) (url string, reply *string, done <-chan struct{}) {
+	t.Helper()
+	finished := make(chan struct{})
+	reply = new(string)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(finished)
+		var p Params
+		var ok bool
+		opts := &handshake.Options{Extensions: func(offers []string) string {
+			p, *reply, ok = NegotiateServer(offers, server)
+			return *reply
+		}}
+		conn, rw, err := handshake.Upgrade(w, r, opts)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		if !ok {
+			t.Error("no agreement")
+			return
+		}
+		pending, _ := rw.Reader.Peek(rw.Reader.Buffered())
+		exchange(t, conn, pending, codec.RoleServer, p, msgs)
+	}))
+	t.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/", reply, finished
+}
+
+// waitDone waits for exchangeServer's exchange to end.
+func waitDone(t *testing.T, done <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(90 * time.Second):
+		t.Fatal("timeout")
+	}
+}
+
+// dialExchange connects to a peer's server on a loopback port with client's
+// offer, checks that the agreement is want, and runs exchange as the
+// client.
+func dialExchange(t *testing.T, port string, client ClientOptions, want Params, msgs [][]byte) {
+	t.Helper()
+	offer := ClientOffer(client)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, rest, err := handshake.Dial(ctx, "ws://127.0.0.1:"+strings.TrimSpace(port)+"/", &handshake.DialOptions{Extensions: offer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	reply := conn.(*handshake.ClientConn).Extensions()
+	p, ok, err := ParseResponse([]byte(reply), client)
+	if err != nil || !ok || p != want {
+		t.Fatalf("offer %q, reply %q: %+v, %v, %v; want %+v", offer, reply, p, ok, err, want)
+	}
+	exchange(t, conn, rest, codec.RoleClient, p, msgs)
 }

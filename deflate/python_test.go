@@ -4,16 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/wsframe/wsframe/codec"
-	"github.com/wsframe/wsframe/handshake"
 )
 
 // Interoperability with Python's websockets 10.4 (Debian's
@@ -72,23 +66,7 @@ func TestPythonServer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			offer := ClientOffer(tc.client)
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			conn, rest, err := handshake.Dial(ctx, "ws://127.0.0.1:"+strings.TrimSpace(port)+"/", &handshake.DialOptions{Extensions: offer})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			reply := conn.(*handshake.ClientConn).Extensions()
-			p, ok, err := ParseResponse([]byte(reply), tc.client)
-			if err != nil || !ok {
-				t.Fatalf("offer %q, reply %q: %+v, %v, %v", offer, reply, p, ok, err)
-			}
-			if p != tc.want {
-				t.Errorf("offer %q, reply %q: %+v; want %+v", offer, reply, p, tc.want)
-			}
-			exchange(t, conn, rest, codec.RoleClient, p, msgs)
+			dialExchange(t, port, tc.client, tc.want, msgs)
 		})
 	}
 }
@@ -107,39 +85,12 @@ func TestPythonClient(t *testing.T) {
 	} {
 		name, _ := json.Marshal(tc.server)
 		t.Run(tc.python+string(name), func(t *testing.T) {
-			done := make(chan struct{})
-			var reply string
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				defer close(done)
-				var p Params
-				var ok bool
-				opts := &handshake.Options{Extensions: func(offers []string) string {
-					p, reply, ok = NegotiateServer(offers, tc.server)
-					return reply
-				}}
-				conn, rw, err := handshake.Upgrade(w, r, opts)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				defer conn.Close()
-				if !ok {
-					t.Error("no agreement")
-					return
-				}
-				pending, _ := rw.Reader.Peek(rw.Reader.Buffered())
-				exchange(t, conn, pending, codec.RoleServer, p, msgs)
-			}))
-			defer srv.Close()
-			out := startPython(t, "client", tc.python, "ws"+strings.TrimPrefix(srv.URL, "http")+"/")
+			url, reply, done := exchangeServer(t, tc.server, msgs)
+			out := startPython(t, "client", tc.python, url)
 			ext, err := out.ReadString('\n')
-			select {
-			case <-done:
-			case <-time.After(90 * time.Second):
-				t.Fatal("timeout")
-			}
-			if err != nil || strings.TrimSpace(ext) != reply {
-				t.Errorf("websockets saw %q, %v; the server answered %q", ext, err, reply)
+			waitDone(t, done)
+			if err != nil || strings.TrimSpace(ext) != *reply {
+				t.Errorf("websockets saw %q, %v; the server answered %q", ext, err, *reply)
 			}
 		})
 	}
