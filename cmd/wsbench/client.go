@@ -27,27 +27,33 @@ type clientConfig struct {
 	Binary   bool    // send binary messages instead of text
 	Rate     float64 // messages per second over all connections; 0: closed loop
 	Deflate  bool    // offer permessage-deflate and compress when accepted
+	Payload  string  // payloadPattern or payloadJSON
 }
 
 // ClientResult is what a load run measured.
 type ClientResult struct {
-	URL       string  `json:"url"`
-	Conns     int     `json:"conns"`
-	Size      int     `json:"size"`
-	Pipeline  int     `json:"pipeline"`
-	Binary    bool    `json:"binary"`
-	Rate      float64 `json:"rate,omitempty"`
-	Deflate   string  `json:"deflate,omitempty"` // the server's permessage-deflate response, when it accepted
-	Seconds   float64 `json:"seconds"`
-	Messages  uint64  `json:"messages"`
-	MsgsPerS  float64 `json:"msgs_per_sec"`
-	MBPerS    float64 `json:"mb_per_sec"` // payload MB (10^6) per second, one way
-	P50us     float64 `json:"p50_us"`
-	P90us     float64 `json:"p90_us"`
-	P99us     float64 `json:"p99_us"`
-	P999us    float64 `json:"p999_us"`
-	MaxUs     float64 `json:"max_us"`
-	CPUusPerM float64 `json:"client_cpu_us_per_msg"`
+	URL      string  `json:"url"`
+	Conns    int     `json:"conns"`
+	Size     int     `json:"size"`
+	Pipeline int     `json:"pipeline"`
+	Binary   bool    `json:"binary"`
+	Rate     float64 `json:"rate,omitempty"`
+	Payload  string  `json:"payload"`
+	Deflate  string  `json:"deflate,omitempty"` // the server's permessage-deflate response, when it accepted
+	// With permessage-deflate, payload bytes on the wire over plain
+	// payload bytes, of the messages sent and of the echoes received.
+	SentWireRatio float64 `json:"sent_wire_ratio,omitempty"`
+	EchoWireRatio float64 `json:"echo_wire_ratio,omitempty"`
+	Seconds       float64 `json:"seconds"`
+	Messages      uint64  `json:"messages"`
+	MsgsPerS      float64 `json:"msgs_per_sec"`
+	MBPerS        float64 `json:"mb_per_sec"` // payload MB (10^6) per second, one way
+	P50us         float64 `json:"p50_us"`
+	P90us         float64 `json:"p90_us"`
+	P99us         float64 `json:"p99_us"`
+	P999us        float64 `json:"p999_us"`
+	MaxUs         float64 `json:"max_us"`
+	CPUusPerM     float64 `json:"client_cpu_us_per_msg"`
 	// AllocsPerMsg is heap allocations per message in this process from
 	// the moment every connection was up until the end of the run.
 	AllocsPerMsg float64 `json:"allocs_per_msg"`
@@ -70,7 +76,11 @@ func (r *ClientResult) Failed() bool {
 // nil, is called now and then with the messages echoed so far.
 func runClient(ctx context.Context, cfg clientConfig, progress func(done uint64)) *ClientResult {
 	cfg.Pipeline = max(cfg.Pipeline, 1)
-	res := &ClientResult{URL: cfg.URL, Conns: cfg.Conns, Size: cfg.Size, Pipeline: cfg.Pipeline, Binary: cfg.Binary, Rate: cfg.Rate}
+	res := &ClientResult{URL: cfg.URL, Conns: cfg.Conns, Size: cfg.Size, Pipeline: cfg.Pipeline, Binary: cfg.Binary, Rate: cfg.Rate, Payload: cfg.Payload}
+	if res.Payload == "" {
+		res.Payload = payloadPattern
+	}
+	var wireOut, plainOut, wireIn, plainIn int64
 	var (
 		mu    sync.Mutex
 		hist  Histogram
@@ -115,6 +125,7 @@ func runClient(ctx context.Context, cfg clientConfig, progress func(done uint64)
 			mu.Lock()
 			hist.Merge(&c.hist)
 			res.Mismatches += c.mismatches
+			wireOut, plainOut, wireIn, plainIn = wireOut+c.wireOut, plainOut+c.plainOut, wireIn+c.wireIn, plainIn+c.plainIn
 			res.Lost += c.lost
 			if c.err != nil {
 				var pe *codec.ProtocolError
@@ -155,6 +166,10 @@ func runClient(ctx context.Context, cfg clientConfig, progress func(done uint64)
 	us := func(d time.Duration) float64 { return float64(d) / 1e3 }
 	res.P50us, res.P90us, res.P99us, res.P999us = us(hist.Quantile(0.5)), us(hist.Quantile(0.9)), us(hist.Quantile(0.99)), us(hist.Quantile(0.999))
 	res.MaxUs = us(hist.Max())
+	if res.Deflate != "" && plainOut > 0 && plainIn > 0 {
+		res.SentWireRatio = float64(wireOut) / float64(plainOut)
+		res.EchoWireRatio = float64(wireIn) / float64(plainIn)
+	}
 	if hist.Count() > 0 {
 		res.CPUusPerM = float64(cpu.Microseconds()) / float64(hist.Count())
 	}
@@ -206,6 +221,9 @@ type loadConn struct {
 	nextRecv  uint64
 	got       int // bytes of the current echo checked so far
 
+	// Payload bytes sent and received, on the wire and plain.
+	wireOut, plainOut, wireIn, plainIn int64
+
 	hist       Histogram
 	mismatches int
 	lost       int
@@ -242,15 +260,8 @@ func dialLoad(ctx context.Context, cfg clientConfig, id int) (*loadConn, error) 
 	c.enc.Role = codec.RoleClient
 	c.dec.Role = codec.RoleClient
 	c.dec.MaxMessage = int64(max(cfg.Size, 1<<20))
-	c.dec.MaxMessage = int64(max(cfg.Size, 1<<20))
 	c.tmpl = make([]byte, cfg.Size)
-	for i := range c.tmpl {
-		if cfg.Binary {
-			c.tmpl[i] = byte(i*131 + id)
-		} else {
-			c.tmpl[i] = 'a' + byte((i+id)%26)
-		}
-	}
+	fillPayload(c.tmpl, cfg.Payload, cfg.Binary, id)
 	c.base = append([]byte(nil), c.tmpl...)
 	c.want = make([]byte, cfg.Size)
 	c.wb = make([]byte, 0, 4096)
@@ -284,9 +295,12 @@ func (c *loadConn) queue(seq uint64, at int64) {
 	if c.comp != nil && len(c.tmpl) >= minCompress {
 		c.zb, _ = c.comp.AppendMessage(c.zb[:0], c.tmpl)
 		c.wb, _ = c.enc.AppendFrame(c.wb, c.op, codec.Rsv1, true, c.zb)
+		c.wireOut += int64(len(c.zb))
 	} else {
 		c.wb, _ = c.enc.AppendMessage(c.wb, c.op, c.tmpl)
+		c.wireOut += int64(len(c.tmpl))
 	}
+	c.plainOut += int64(len(c.tmpl))
 	c.sent[seq%uint64(len(c.sent))].Store(at)
 }
 
@@ -361,6 +375,7 @@ func (c *loadConn) run(deadline time.Time, count *atomic.Uint64) {
 				c.got = 0
 			}
 			chunk := ev.Payload
+			c.wireIn += int64(len(ev.Payload))
 			if ev.Rsv&codec.Rsv1 != 0 {
 				// Inflate this chunk and check what it adds.
 				c.plain, err = c.decomp.AppendChunk(c.plain[:0], ev.Opcode, ev.Payload, ev.End)
@@ -374,6 +389,7 @@ func (c *loadConn) run(deadline time.Time, count *atomic.Uint64) {
 				c.mismatches++
 			}
 			c.got += len(chunk)
+			c.plainIn += int64(len(chunk))
 			if !ev.End {
 				continue
 			}

@@ -197,12 +197,15 @@ func parseClientFlags(args []string, stderr io.Writer) (clientConfig, bool, erro
 	fs.BoolVar(&cfg.Binary, "binary", false, "send binary messages (default: text)")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "open loop: messages per second over all connections, sent on schedule whatever the echoes do; latency counts from the scheduled time (0: closed loop)")
 	fs.BoolVar(&cfg.Deflate, "deflate", false, "offer permessage-deflate (as Chromium does) and compress messages of 64 bytes and more when the server accepts")
+	fs.StringVar(&cfg.Payload, "payload", payloadPattern, "what messages hold: \"pattern\" (letters a to z over and over, for text) or \"json\" (a feed of JSON trade events, which compresses as real data does)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return cfg, false, err
 	}
 	var problem string
 	switch {
+	case cfg.Payload != payloadPattern && cfg.Payload != payloadJSON:
+		problem = "-payload must be pattern or json"
 	case fs.NArg() > 0:
 		problem = "unexpected argument " + fs.Arg(0)
 	case cfg.URL == "":
@@ -235,9 +238,13 @@ func printClientResult(w io.Writer, r *ClientResult) {
 	if r.Rate > 0 {
 		loop = fmt.Sprintf("open loop at %.0f msgs/s", r.Rate)
 	}
+	if r.Payload == payloadJSON {
+		kind += " (JSON feed)"
+	}
 	fmt.Fprintf(w, "%s: %d conns x %s %s messages, %s, %.1f s\n", r.URL, r.Conns, sizeName(r.Size), kind, loop, r.Seconds)
 	if r.Deflate != "" {
-		fmt.Fprintf(w, "  compressed: %s\n", r.Deflate)
+		fmt.Fprintf(w, "  compressed: %s; on the wire %.1f%% of sent payload bytes, %.1f%% of echoed\n",
+			r.Deflate, 100*r.SentWireRatio, 100*r.EchoWireRatio)
 	}
 	fmt.Fprintf(w, "  %.0f msgs/s, %.2f MB/s each way\n", r.MsgsPerS, r.MBPerS)
 	fmt.Fprintf(w, "  latency: p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",

@@ -77,16 +77,16 @@ func TestRunUsageErrors(t *testing.T) {
 
 func TestParseClientFlags(t *testing.T) {
 	cfg, asJSON, err := parseClientFlags([]string{"-url", "ws://127.0.0.1:1/x", "-conns", "8", "-size", "1024",
-		"-duration", "3s", "-pipeline", "4", "-binary", "-rate", "5000", "-deflate", "-json"}, io.Discard)
-	want := clientConfig{URL: "ws://127.0.0.1:1/x", Conns: 8, Size: 1024, Duration: 3 * time.Second, Pipeline: 4, Binary: true, Rate: 5000, Deflate: true}
+		"-duration", "3s", "-pipeline", "4", "-binary", "-rate", "5000", "-deflate", "-payload", "json", "-json"}, io.Discard)
+	want := clientConfig{URL: "ws://127.0.0.1:1/x", Conns: 8, Size: 1024, Duration: 3 * time.Second, Pipeline: 4, Binary: true, Rate: 5000, Deflate: true, Payload: payloadJSON}
 	if err != nil || cfg != want || !asJSON {
 		t.Errorf("parseClientFlags = %+v, %v, %v; want %+v", cfg, asJSON, err, want)
 	}
 	cfg, _, _ = parseClientFlags([]string{"-url", "ws://h/"}, io.Discard)
-	if cfg.Conns != 1 || cfg.Size != 16 || cfg.Pipeline != 1 || cfg.Binary || cfg.Duration != 5*time.Second {
+	if cfg.Conns != 1 || cfg.Size != 16 || cfg.Pipeline != 1 || cfg.Binary || cfg.Duration != 5*time.Second || cfg.Payload != payloadPattern {
 		t.Errorf("defaults = %+v", cfg)
 	}
-	for _, bad := range [][]string{{}, {"-url", "ws://h/", "-size", "-1"}, {"-url", "ws://h/", "-duration", "0s"}, {"-url", "ws://h/", "-pipeline", "0"}, {"-url", "ws://h/", "-rate", "-1"}} {
+	for _, bad := range [][]string{{}, {"-url", "ws://h/", "-size", "-1"}, {"-url", "ws://h/", "-duration", "0s"}, {"-url", "ws://h/", "-pipeline", "0"}, {"-url", "ws://h/", "-rate", "-1"}, {"-url", "ws://h/", "-payload", "lorem"}} {
 		if _, _, err := parseClientFlags(bad, io.Discard); err == nil {
 			t.Errorf("parseClientFlags(%q) accepted", bad)
 		}
@@ -146,6 +146,7 @@ func serveAndClient(t *testing.T, engine string) {
 		{Conns: 2, Size: 5000, Duration: 300 * time.Millisecond, Pipeline: 2, Deflate: true},
 		{Conns: 1, Size: 200000, Duration: 300 * time.Millisecond, Binary: true, Deflate: true},
 		{Conns: 1, Size: 16, Duration: 200 * time.Millisecond, Deflate: true},
+		{Conns: 2, Size: 4096, Duration: 300 * time.Millisecond, Deflate: true, Payload: payloadJSON},
 	} {
 		tc.URL = "ws://" + addr + "/echo"
 		res := runClient(bg(t), tc, nil)
@@ -154,6 +155,23 @@ func serveAndClient(t *testing.T, engine string) {
 		}
 		if tc.Deflate != strings.HasPrefix(res.Deflate, "permessage-deflate") {
 			t.Errorf("%+v: negotiated %q", tc, res.Deflate)
+		}
+		// The wire ratios the client reports: messages under 64 bytes go
+		// out plain both ways; the letter pattern shrinks to a few
+		// percent; the JSON feed to between a tenth and a half.
+		if tc.Deflate {
+			lo, hi := 0.0, 0.1
+			switch {
+			case tc.Size < 64:
+				lo, hi = 1, 1
+			case tc.Payload == payloadJSON:
+				lo, hi = 0.1, 0.5
+			}
+			for _, r := range []float64{res.SentWireRatio, res.EchoWireRatio} {
+				if r < lo || r > hi {
+					t.Errorf("%+v: wire ratios %.3f sent, %.3f echoed; want %.2f to %.2f", tc, res.SentWireRatio, res.EchoWireRatio, lo, hi)
+				}
+			}
 		}
 		if tc.Rate > 0 && (res.MsgsPerS < tc.Rate*0.5 || res.MsgsPerS > tc.Rate*1.2) {
 			t.Errorf("open loop at %v msgs/s measured %.0f", tc.Rate, res.MsgsPerS)
