@@ -29,11 +29,18 @@ const (
 func chart(meta *Meta, summary []*Summary) []byte {
 	var body strings.Builder
 	y := 34.0
-	text(&body, chartMargin, y, 18, "start", "bold", fmt.Sprintf("Echo servers compared, %s", meta.Date.Format("2006-01-02")))
+	title, load := "Echo servers compared", "Binary messages"
+	if meta.Deflate {
+		title, load = "Echo servers compared with permessage-deflate", "Text messages compressed, no context takeover"
+		if meta.Payload == "json" {
+			load = "Text messages (a JSON feed) compressed, no context takeover"
+		}
+	}
+	text(&body, chartMargin, y, 18, "start", "bold", fmt.Sprintf("%s, %s", title, meta.Date.Format("2006-01-02")))
 	y += 20
 	text(&body, chartMargin, y, 12, "start", "", fmt.Sprintf(
-		"Binary messages, one in flight per connection; %s per run; medians of %d rounds (whiskers: lowest and highest). Server: GOMAXPROCS=1, taskset -c %s; client: GOMAXPROCS=1, taskset -c %s.",
-		meta.Duration, meta.Rounds, meta.ServerCPU, meta.ClientCPU))
+		"%s, one in flight per connection; %s per run; medians of %d rounds (whiskers: lowest and highest). Server: GOMAXPROCS=1, taskset -c %s; client: GOMAXPROCS=1, taskset -c %s.",
+		load, meta.Duration, meta.Rounds, meta.ServerCPU, meta.ClientCPU))
 	y += 16
 	text(&body, chartMargin, y, 12, "start", "", meta.Machine+"; "+meta.Go+".")
 	y += 24

@@ -3,7 +3,11 @@
 //
 // Usage (from bench/peers, or through ./sweep.sh):
 //
-//	go run ./sweep [-cases 1x16,1x64K,64x16,64x1K,16x64K] [-duration 5s] [-rounds 3] [-warmup 1s]
+//	GOWORK=off go run ./sweep [-cases 1x16,1x64K,64x16,64x1K,16x64K] [-duration 5s] [-rounds 3] [-warmup 1s] [-deflate]
+//	GOWORK=off go run ./sweep -memory [-deflate] [-memory-conns 500]
+//
+// (GOWORK=off because the repository's go.work, which leaves this module
+// out, would otherwise be found above it.)
 //
 // It builds `wsbench` (cmd/wsbench of the main module) and the servers in
 // servers/ into a temporary folder, starts every server on 127.0.0.1 with
@@ -27,6 +31,32 @@
 // and to results/sweep-DATE.md, with the raw runs in
 // results/sweep-DATE.json and bar charts in results/sweep-DATE.svg (copied
 // to results/latest.md and results/latest.svg).
+//
+// # Compression
+//
+// With -deflate the servers accept permessage-deflate (RFC 7692):
+// `wsbench serve` with its default (on, asking for no context takeover
+// both ways), and the peers started with their -deflate flag (gorilla,
+// gws and coder; gobwas's server has no compression and is left out). The
+// client runs `wsbench client -deflate` with text messages (not -binary),
+// offering permessage-deflate as Chromium does and compressing messages of
+// 64 bytes and more; their content is a feed of JSON events (-payload
+// json), which compresses about as real data does, rather than the
+// letter pattern, which shrinks to almost nothing. A run in which the
+// server declined compression is discarded. The client reports how much
+// each server's echoes shrank on the wire. The results go to
+// results/sweep-deflate-DATE.{md,json,svg} and results/latest-deflate.{md,svg}.
+//
+// # Memory per connection
+//
+// With -memory the sweep measures, instead of throughput, the memory each
+// server holds per open connection: one server at a time, freshly started
+// with GOGC set to -memory-gogc, it reads the server's heap (heap_bytes of
+// GET /stats) and resident set (VmRSS of /proc/PID/status), opens
+// -memory-conns connections one after the other, sends on each
+// -memory-msgs text messages of -memory-size bytes (compressed, with
+// -deflate) and checks their echoes, keeps the connections open, and
+// reads both again. See memory.go.
 package main
 
 import (
@@ -71,12 +101,22 @@ type config struct {
 	maxOther  float64
 	retries   int
 	quietWait time.Duration
+
+	deflate bool   // compression on (see the package doc)
+	payload string // the client's -payload
+
+	memory    bool // measure memory per connection instead of throughput
+	memConns  int
+	memMsgs   int
+	memSize   int
+	memGOGC   string
+	memSettle time.Duration
 }
 
 func run(ctx context.Context) int {
 	var cfg config
 	casesFlag := flag.String("cases", "1x16,1x64K,64x16,64x1K,16x64K", "comma-separated CONNSxSIZE cases; SIZE in bytes, with K or M for KiB or MiB")
-	serversFlag := flag.String("servers", "wsframe,gorilla,gobwas,gws,coder", "servers to compare, in their order in the output")
+	serversFlag := flag.String("servers", "wsframe,gorilla,gobwas,gws,coder", "servers to compare, in their order in the output (with -deflate or -memory: wsframe,gorilla,gws,coder)")
 	flag.DurationVar(&cfg.duration, "duration", 5*time.Second, "measured time per run")
 	flag.DurationVar(&cfg.warmup, "warmup", time.Second, "unmeasured load before each run (0: none)")
 	flag.IntVar(&cfg.rounds, "rounds", 3, "rounds; results are medians over them")
@@ -87,10 +127,31 @@ func run(ctx context.Context) int {
 	flag.IntVar(&cfg.retries, "retries", 3, "how many times a run disturbed by other processes is made again")
 	flag.DurationVar(&cfg.quietWait, "quiet-wait", time.Minute, "longest wait before a run for other processes to use at most -max-other CPUs")
 	flag.StringVar(&cfg.results, "results", "", "folder for the results (default: results/ beside this program's module)")
+	flag.BoolVar(&cfg.deflate, "deflate", false, "servers accept permessage-deflate and the client sends compressed text messages")
+	flag.StringVar(&cfg.payload, "payload", "", "what the client's messages hold: pattern or json (see `wsbench client -payload`); default json with -deflate, pattern without")
+	flag.BoolVar(&cfg.memory, "memory", false, "measure memory per open connection instead of throughput")
+	flag.IntVar(&cfg.memConns, "memory-conns", 500, "with -memory: connections kept open")
+	flag.IntVar(&cfg.memMsgs, "memory-msgs", 3, "with -memory: messages echoed on each connection before measuring")
+	memSize := flag.String("memory-size", "1K", "with -memory: size of those messages, in bytes, with K or M for KiB or MiB")
+	flag.StringVar(&cfg.memGOGC, "memory-gogc", "1", "with -memory: GOGC for the servers (1 keeps unswept garbage within about 1% of the live heap, so that heap_bytes is close to the live heap without a forced collection; \"\" leaves GOGC as it is)")
+	flag.DurationVar(&cfg.memSettle, "memory-settle", time.Second, "with -memory: wait after the last connection before reading")
 	flag.Parse()
+	serversSet := false
+	flag.Visit(func(f *flag.Flag) { serversSet = serversSet || f.Name == "servers" })
+	if (cfg.deflate || cfg.memory) && !serversSet {
+		*serversFlag = "wsframe,gorilla,gws,coder"
+	}
 	fail := func(err error) int {
 		fmt.Fprintln(os.Stderr, "sweep:", err)
 		return 1
+	}
+	switch {
+	case cfg.payload == "" && cfg.deflate:
+		cfg.payload = "json"
+	case cfg.payload == "":
+		cfg.payload = "pattern"
+	case cfg.payload != "json" && cfg.payload != "pattern":
+		return fail(errors.New("-payload must be pattern or json"))
 	}
 	var err error
 	if cfg.cases, err = parseCases(*casesFlag); err != nil {
@@ -98,6 +159,11 @@ func run(ctx context.Context) int {
 	}
 	if cfg.rounds < 1 || cfg.duration <= 0 || cfg.warmup < 0 {
 		return fail(errors.New("-rounds must be at least 1, -duration positive and -warmup not negative"))
+	}
+	if ms, err := parseCases("1x" + *memSize); err != nil || cfg.memConns < 1 || cfg.memMsgs < 1 {
+		return fail(errors.New("-memory-conns and -memory-msgs must be at least 1, and -memory-size a size like 1K"))
+	} else {
+		cfg.memSize = ms[0].Size
 	}
 
 	peersDir, err := moduleDir()
@@ -112,6 +178,13 @@ func run(ctx context.Context) int {
 	if err != nil {
 		return fail(err)
 	}
+	if cfg.deflate {
+		for _, s := range servers {
+			if s.Name == "gobwas" {
+				return fail(errors.New("-deflate: the gobwas server has no permessage-deflate; leave it out of -servers"))
+			}
+		}
+	}
 
 	tmp, err := os.MkdirTemp("", "wsframe-sweep-")
 	if err != nil {
@@ -123,14 +196,16 @@ func run(ctx context.Context) int {
 
 	fmt.Fprintf(os.Stderr, "sweep: building into %s\n", tmp)
 	wsbench := filepath.Join(tmp, "wsbench")
-	if err := goBuild(ctx, rootDir, wsbench, "./cmd/wsbench"); err != nil {
+	// cmd/wsbench is a module of its own, built with the go.work of the
+	// repository when there is one; this module is built without it.
+	if err := goBuild(ctx, filepath.Join(rootDir, "cmd", "wsbench"), wsbench, ".", false); err != nil {
 		return fail(err)
 	}
 	for _, s := range servers {
 		s.bin = wsbench
 		if s.Name != "wsframe" {
 			s.bin = filepath.Join(tmp, s.Name)
-			if err := goBuild(ctx, peersDir, s.bin, "./servers/"+s.Name); err != nil {
+			if err := goBuild(ctx, peersDir, s.bin, "./servers/"+s.Name, true); err != nil {
 				return fail(err)
 			}
 		}
@@ -139,6 +214,9 @@ func run(ctx context.Context) int {
 	if err != nil {
 		return fail(err)
 	}
+	if cfg.memory {
+		return runMemory(ctx, cfg, meta, servers, procs, tmp)
+	}
 	hz := clockTicks()
 
 	var runs []*Run
@@ -146,7 +224,7 @@ func run(ctx context.Context) int {
 	for round := 0; round < cfg.rounds; round++ {
 		order := rotate(servers, round)
 		for _, s := range order {
-			if err := s.start(ctx, procs, cfg.serverCPU, tmp); err != nil {
+			if err := s.start(ctx, procs, cfg, tmp, nil); err != nil {
 				return fail(err)
 			}
 		}
@@ -157,7 +235,7 @@ func run(ctx context.Context) int {
 					return 130
 				}
 				if s.proc.exited() { // crashed in an earlier run: give it a fresh process
-					if err := s.start(ctx, procs, cfg.serverCPU, tmp); err != nil {
+					if err := s.start(ctx, procs, cfg, tmp, nil); err != nil {
 						return fail(err)
 					}
 				}
@@ -243,8 +321,10 @@ type server struct {
 	Module string `json:"module"` // Go module of the library
 	Label  string `json:"label"`  // library and version, for tables
 	Addr   string `json:"addr"`
-	bin    string
-	proc   *proc
+	// Args are the server's command-line arguments, the address aside.
+	Args []string `json:"args"`
+	bin  string
+	proc *proc
 }
 
 // known are the servers the sweep can run, in their default order.
@@ -274,13 +354,25 @@ func rotate(s []*server, k int) []*server {
 	return append(slices.Clone(s[k:]), s[:k]...)
 }
 
-// start starts the server's process, pinned, and waits until it listens.
-func (s *server) start(ctx context.Context, procs *procSet, cpus, logDir string) error {
-	args := []string{"-addr", s.Addr}
-	if s.Name == "wsframe" {
-		args = append([]string{"serve"}, args...)
+// serverArgs returns the arguments a server is started with, the address
+// aside. `wsbench serve` accepts permessage-deflate by default, asking
+// for no context takeover both ways; a client that does not offer it (the
+// sweep without -deflate) gets none.
+func serverArgs(name string, deflate bool) []string {
+	switch {
+	case name == "wsframe":
+		return []string{"serve"}
+	case deflate:
+		return []string{"-deflate"}
 	}
-	p, err := procs.start(ctx, s.Name, cpus, s.bin, args, filepath.Join(logDir, s.Name+".log"))
+	return nil
+}
+
+// start starts the server's process, pinned, with env added to the
+// environment, and waits until it listens.
+func (s *server) start(ctx context.Context, procs *procSet, cfg config, logDir string, env []string) error {
+	args := append(slices.Clone(s.Args), "-addr", s.Addr)
+	p, err := procs.start(ctx, s.Name, cfg.serverCPU, s.bin, args, env, filepath.Join(logDir, s.Name+".log"))
 	if err != nil {
 		return fmt.Errorf("starting %s: %w", s.Name, err)
 	}
@@ -310,16 +402,17 @@ type procSet struct {
 	m  map[int]*proc
 }
 
-// start runs bin pinned to cpus with GOMAXPROCS=1 and waits for the line
-// that says it listens ("listening on", or wsbench's "serving on").
-func (ps *procSet) start(ctx context.Context, name, cpus, bin string, args []string, logPath string) (*proc, error) {
+// start runs bin pinned to cpus with GOMAXPROCS=1 and env and waits for
+// the line that says it listens ("listening on", or wsbench's "serving
+// on").
+func (ps *procSet) start(ctx context.Context, name, cpus, bin string, args, env []string, logPath string) (*proc, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	// taskset execs bin, so the PID is the server's own.
 	cmd := exec.Command("taskset", append([]string{"-c", cpus, bin}, args...)...)
-	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	cmd.Env = append(append(os.Environ(), "GOMAXPROCS=1"), env...)
 	cmd.Stderr = logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Setpgid:   true,            // Ctrl-C reaches the sweep, which stops the servers itself
@@ -402,9 +495,13 @@ func (ps *procSet) stopAll() {
 	wg.Wait()
 }
 
-func goBuild(ctx context.Context, dir, out, pkg string) error {
+// goBuild builds pkg in dir into out, without a go.work if noWork.
+func goBuild(ctx context.Context, dir, out, pkg string, noWork bool) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
 	cmd.Dir = dir
+	if noWork {
+		cmd.Env = append(os.Environ(), "GOWORK=off")
+	}
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s in %s: %v\n%s", pkg, dir, err, b)
 	}
@@ -414,7 +511,9 @@ func goBuild(ctx context.Context, dir, out, pkg string) error {
 // moduleDir returns the folder of bench/peers/go.mod, where the sweep must
 // be run from.
 func moduleDir() (string, error) {
-	b, err := exec.Command("go", "env", "GOMOD").Output()
+	cmd := exec.Command("go", "env", "GOMOD")
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	b, err := cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}
@@ -489,13 +588,20 @@ func userTicks() (uint64, error) {
 type serverStats struct {
 	Messages int64  `json:"messages"`
 	Mallocs  uint64 `json:"mallocs"`
+	Heap     uint64 `json:"heap_bytes"`
 }
 
 var statsClient = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 
 func getStats(ctx context.Context, addr string) (serverStats, error) {
+	return getStatsPath(ctx, addr, "/stats")
+}
+
+// getStatsPath is getStats with another path and query, such as the peer
+// servers' /stats?gc=1.
+func getStatsPath(ctx context.Context, addr, path string) (serverStats, error) {
 	var st serverStats
-	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/stats", nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+addr+path, nil)
 	if err != nil {
 		return st, err
 	}
@@ -524,6 +630,8 @@ type clientResult struct {
 	Dropped        int     `json:"dropped"`
 	Lost           int     `json:"lost"`
 	FirstError     string  `json:"first_error"`
+	Deflate        string  `json:"deflate"`         // the server's permessage-deflate answer
+	EchoWireRatio  float64 `json:"echo_wire_ratio"` // echoed payload bytes on the wire over plain ones
 }
 
 func (r *clientResult) errors() string {
@@ -552,7 +660,13 @@ func runClientUser(ctx context.Context, cfg config, wsbench, addr string, c Case
 		"-conns", strconv.Itoa(c.Conns),
 		"-size", strconv.Itoa(c.Size),
 		"-duration", d.String(),
-		"-binary", "-json"}
+		"-json"}
+	if cfg.deflate {
+		args = append(args, "-deflate") // text messages, compressed
+	} else {
+		args = append(args, "-binary")
+	}
+	args = append(args, "-payload", cfg.payload)
 	cmd := exec.CommandContext(ctx, "taskset", args...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	var stderr strings.Builder
@@ -599,6 +713,11 @@ type Run struct {
 	// Tries is how many times the run was made; a run is made again while
 	// OtherLoad exceeds -max-other, up to -retries times.
 	Tries int `json:"tries"`
+
+	// With -deflate: the server's Sec-WebSocket-Extensions, and the
+	// payload bytes of its echoes on the wire over their plain bytes.
+	Extension     string  `json:"extension,omitempty"`
+	EchoWireRatio float64 `json:"echo_wire_ratio,omitempty"`
 
 	Client json.RawMessage `json:"client,omitempty"` // wsbench client -json, as printed
 }
@@ -703,6 +822,7 @@ func measureOnce(ctx context.Context, cfg config, s *server, c Case, wsbench str
 		return discard("server /stats after: %v", err)
 	}
 	r.MsgsPerSec, r.P99us, r.ClientCPUusPerMsg = res.MsgsPerSec, res.P99us, res.CPUusPerMsg
+	r.Extension, r.EchoWireRatio = res.Deflate, res.EchoWireRatio
 	r.ServerMessages = st1.Messages - st0.Messages
 	r.ServerCPUTicks = (u1 + k1) - (u0 + k0)
 	r.ServerSeconds = w1.Sub(w0).Seconds()
@@ -717,6 +837,9 @@ func measureOnce(ctx context.Context, cfg config, s *server, c Case, wsbench str
 	}
 	if e := res.errors(); e != "" {
 		return discard("client reported errors: %s", e)
+	}
+	if cfg.deflate && res.Deflate == "" {
+		return discard("the server declined permessage-deflate")
 	}
 	if r.ServerMessages <= 0 {
 		return discard("the server counted no messages")
@@ -744,6 +867,11 @@ type Summary struct {
 	// and server CPU per message over wsframe's (1 for wsframe itself).
 	MsgsVsWsframe Stat `json:"msgs_per_sec_vs_wsframe"`
 	CPUVsWsframe  Stat `json:"server_cpu_vs_wsframe"`
+
+	// With -deflate: what the server answered, and its echoes' payload
+	// bytes on the wire over plain ones.
+	Extension     string `json:"extension,omitempty"`
+	EchoWireRatio Stat   `json:"echo_wire_ratio"`
 }
 
 // Stat is the median, minimum and maximum of a value over rounds.
@@ -780,7 +908,7 @@ func summarize(cases []Case, servers []*server, runs []*Run) []*Summary {
 	for _, c := range cases {
 		for _, s := range servers {
 			sum := &Summary{Case: c, Server: s.Name, Label: s.Label}
-			var msgs, p99, scpu, salloc, ccpu, busy, other, msgsVs, cpuVs []float64
+			var msgs, p99, scpu, salloc, ccpu, busy, other, msgsVs, cpuVs, wire []float64
 			for _, r := range runs {
 				if r.Case != c || r.Server != s.Name {
 					continue
@@ -797,6 +925,8 @@ func summarize(cases []Case, servers []*server, runs []*Run) []*Summary {
 				ccpu = append(ccpu, r.ClientCPUusPerMsg)
 				busy = append(busy, r.ServerBusy)
 				other = append(other, r.OtherLoad)
+				wire = append(wire, r.EchoWireRatio)
+				sum.Extension = r.Extension
 				if w := wsframe[key{r.Round, r.Case}]; w != nil && w.MsgsPerSec > 0 && w.ServerCPUusPerMsg > 0 {
 					msgsVs = append(msgsVs, r.MsgsPerSec/w.MsgsPerSec)
 					cpuVs = append(cpuVs, r.ServerCPUusPerMsg/w.ServerCPUusPerMsg)
@@ -807,6 +937,7 @@ func summarize(cases []Case, servers []*server, runs []*Run) []*Summary {
 			sum.ClientCPUusPerMsg, sum.ServerBusy = stat(ccpu), stat(busy)
 			sum.OtherLoad = stat(other)
 			sum.MsgsVsWsframe, sum.CPUVsWsframe = stat(msgsVs), stat(cpuVs)
+			sum.EchoWireRatio = stat(wire)
 			out = append(out, sum)
 		}
 	}
@@ -829,17 +960,33 @@ type Meta struct {
 	MaxOther  float64       `json:"max_other"`
 	Retries   int           `json:"retries"`
 	QuietWait time.Duration `json:"quiet_wait_ns"`
+
+	// Deflate is set when the servers accepted permessage-deflate and the
+	// client sent compressed text; Payload is what the client's messages
+	// held (its -payload).
+	Deflate bool   `json:"deflate"`
+	Payload string `json:"payload"`
+
+	// Memory mode (-memory): connections, messages on each and their size,
+	// and the servers' GOGC.
+	Memory   bool   `json:"memory"`
+	MemConns int    `json:"memory_conns,omitempty"`
+	MemMsgs  int    `json:"memory_msgs,omitempty"`
+	MemSize  int    `json:"memory_size,omitempty"`
+	MemGOGC  string `json:"memory_gogc,omitempty"`
 }
 
 // describe fills in each server's label and says what machine this is.
 func describe(ctx context.Context, cfg config, servers []*server, rootDir, peersDir string) (*Meta, error) {
 	for _, s := range servers {
+		s.Args = serverArgs(s.Name, cfg.deflate)
 		if s.Name == "wsframe" {
 			s.Label = "wsframe " + treeVersion(ctx, rootDir)
 			continue
 		}
 		cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Version}}", s.Module)
 		cmd.Dir = peersDir
+		cmd.Env = append(os.Environ(), "GOWORK=off")
 		b, err := cmd.Output()
 		if err != nil {
 			return nil, fmt.Errorf("go list -m %s: %w", s.Module, err)
@@ -850,7 +997,7 @@ func describe(ctx context.Context, cfg config, servers []*server, rootDir, peers
 	if b, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output(); err == nil {
 		goVersion = strings.TrimSpace(string(b))
 	}
-	return &Meta{
+	m := &Meta{
 		Date:      time.Now(),
 		Machine:   machine(),
 		Go:        goVersion,
@@ -866,7 +1013,14 @@ func describe(ctx context.Context, cfg config, servers []*server, rootDir, peers
 		MaxOther:  cfg.maxOther,
 		Retries:   cfg.retries,
 		QuietWait: cfg.quietWait,
-	}, nil
+		Deflate:   cfg.deflate,
+		Payload:   cfg.payload,
+	}
+	if cfg.memory {
+		m.Memory, m.MemConns, m.MemMsgs, m.MemSize, m.MemGOGC = true, cfg.memConns, cfg.memMsgs, cfg.memSize, cfg.memGOGC
+		m.Cases, m.Duration, m.Warmup = nil, 0, 0
+	}
+	return m, nil
 }
 
 // treeVersion names the commit of the main module's work tree, marked
@@ -907,7 +1061,11 @@ func writeResults(dir string, meta *Meta, summary []*Summary, runs []*Run, md st
 		return err
 	}
 	stamp := meta.Date.Format("2006-01-02-1504")
-	base := filepath.Join(dir, "sweep-"+stamp)
+	name, latest := "sweep-", "latest"
+	if meta.Deflate {
+		name, latest = "sweep-deflate-", "latest-deflate"
+	}
+	base := filepath.Join(dir, name+stamp)
 	raw, err := json.MarshalIndent(struct {
 		Meta    *Meta      `json:"meta"`
 		Summary []*Summary `json:"summary"`
@@ -924,14 +1082,14 @@ func writeResults(dir string, meta *Meta, summary []*Summary, runs []*Run, md st
 		{base + ".md", []byte(md)},
 		{base + ".json", append(raw, '\n')},
 		{base + ".svg", svg},
-		{filepath.Join(dir, "latest.md"), []byte(md)},
-		{filepath.Join(dir, "latest.svg"), svg},
+		{filepath.Join(dir, latest+".md"), []byte(md)},
+		{filepath.Join(dir, latest+".svg"), svg},
 	}
 	for _, f := range files {
 		if err := os.WriteFile(f.path, f.data, 0o644); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(os.Stderr, "sweep: wrote %s.{md,json,svg} and %s/latest.{md,svg}\n", base, dir)
+	fmt.Fprintf(os.Stderr, "sweep: wrote %s.{md,json,svg} and %s/%s.{md,svg}\n", base, dir, latest)
 	return nil
 }

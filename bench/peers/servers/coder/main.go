@@ -6,13 +6,20 @@
 // kept per connection and answers with Write, which sends it as one frame.
 // (The example's io.Copy into a Writer allocates a 32 KiB copy buffer per
 // message and ends every message with an extra empty frame.) The context
-// is context.Background(), so no timer is armed per message. Compression
-// is off (the default). The library answers pings and close frames itself
-// while a Reader is waiting.
+// is context.Background(), so no timer is armed per message. The library
+// answers pings and close frames itself while a Reader is waiting.
+//
+// Compression is off (CompressionDisabled, the default) unless -deflate is
+// given: then CompressionMode is CompressionNoContextTakeover, the mode
+// whose documentation suits many connections (no compression state kept
+// per connection; flate writers, level 1, and readers from pools), and
+// the library's default CompressionThreshold applies: messages under 512
+// bytes go out uncompressed.
 package main
 
 import (
 	"context"
+	"flag"
 	"net/http"
 
 	"github.com/coder/websocket"
@@ -48,4 +55,14 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func main() { peerserver.Main("127.0.0.1:9104", echo) }
+func main() {
+	deflate := flag.Bool("deflate", false, "accept permessage-deflate (CompressionNoContextTakeover)")
+	// peerserver.MainWith parses the flags before it serves, and echo runs
+	// only once it serves.
+	flagsParsed := func() {
+		if *deflate {
+			opts.CompressionMode = websocket.CompressionNoContextTakeover
+		}
+	}
+	peerserver.MainWith("127.0.0.1:9104", flagsParsed, echo)
+}

@@ -4,12 +4,21 @@
 // It reads each message with NextReader into a buffer kept per connection
 // and answers with WriteMessage, which sends a message of any size as one
 // frame, the payload past the write buffer going out in the same writev
-// uncopied. Buffers are 16 KiB, as in `wsbench serve`; compression is off
-// (the Upgrader's default). The default ping and close handlers answer
-// pings and close frames.
+// uncopied. Buffers are 16 KiB, as in `wsbench serve`. The default ping
+// and close handlers answer pings and close frames.
+//
+// Compression is off, the Upgrader's default, unless -deflate is given:
+// then Upgrader.EnableCompression is set, as the package documentation
+// shows. gorilla supports permessage-deflate only without context
+// takeover (it answers "permessage-deflate; server_no_context_takeover;
+// client_no_context_takeover"), compresses every message it writes once
+// it is negotiated, whatever its size (Conn.EnableWriteCompression is on
+// by default), at compress/flate level 1, with flate writers and readers
+// from pools shared by all connections.
 package main
 
 import (
+	"flag"
 	"net/http"
 
 	"github.com/gorilla/websocket"
@@ -45,4 +54,10 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func main() { peerserver.Main("127.0.0.1:9101", echo) }
+func main() {
+	deflate := flag.Bool("deflate", false, "accept permessage-deflate (Upgrader.EnableCompression)")
+	// peerserver.MainWith parses the flags before it serves, and echo runs
+	// only once it serves.
+	flagsParsed := func() { upgrader.EnableCompression = *deflate }
+	peerserver.MainWith("127.0.0.1:9101", flagsParsed, echo)
+}

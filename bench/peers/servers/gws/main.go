@@ -4,13 +4,28 @@
 // It follows the README's "Best Practice": a gws.Upgrader on net/http,
 // ReadLoop in its own goroutine, and the echo in OnMessage with
 // message.Close() returning the buffer to gws's pool. Compression is off
-// and UTF-8 checking is off (the defaults; the README notes that leaving
-// the check off performs better). ParallelEnabled, which the README's
+// unless -deflate is given, and UTF-8 checking is off (the defaults; the
+// README notes that leaving the check off performs better). ParallelEnabled, which the README's
 // example turns on, is off: it hands each message to a worker goroutine,
 // which only adds scheduling on the one CPU the sweep gives each server,
 // and lets echoes of pipelined messages overtake each other. Pass
 // -parallel to turn it on. The read buffer is 16 KiB, as in `wsbench
 // serve`.
+//
+// -deflate enables permessage-deflate as the README's example does,
+// PermessageDeflate{Enabled: true}, and leaves the rest at gws's
+// defaults: no context takeover in either direction (ServerContextTakeover
+// and ClientContextTakeover are false, so it answers "permessage-deflate;
+// server_no_context_takeover; client_no_context_takeover", as `wsbench
+// serve` does by default), 15-bit windows, klauspost/compress level 1
+// (BestSpeed), messages under 512 bytes sent uncompressed (Threshold), and
+// a pool of 32 compressors (PoolSize), each with its own inflater, made
+// when the Upgrader is and shared by all connections, each connection
+// using one chosen round-robin. -deflate-takeover also sets both
+// ContextTakeover fields, which the README's client example does: each
+// connection then keeps a sliding window per direction (gws's default
+// window bits become 12, 4 KiB, instead of 15) and compresses every
+// message whatever its size.
 package main
 
 import (
@@ -38,6 +53,8 @@ func (handler) OnMessage(c *gws.Conn, m *gws.Message) {
 
 func main() {
 	parallel := flag.Bool("parallel", false, "set gws.ServerOption.ParallelEnabled")
+	deflate := flag.Bool("deflate", false, "enable permessage-deflate (PermessageDeflate.Enabled), without context takeover")
+	takeover := flag.Bool("deflate-takeover", false, "with -deflate, keep context between messages in both directions")
 	var upgrader *gws.Upgrader
 	echo := func(w http.ResponseWriter, r *http.Request) {
 		c, err := upgrader.Upgrade(w, r)
@@ -54,6 +71,11 @@ func main() {
 			ReadMaxPayloadSize:  peerserver.MaxMessage,
 			WriteMaxPayloadSize: peerserver.MaxMessage,
 			ReadBufferSize:      peerserver.BufferSize,
+			PermessageDeflate: gws.PermessageDeflate{
+				Enabled:               *deflate,
+				ServerContextTakeover: *takeover,
+				ClientContextTakeover: *takeover,
+			},
 		})
 	}
 	peerserver.MainWith("127.0.0.1:9103", flagsParsed, echo)

@@ -1,6 +1,12 @@
 // Package peerserver is what the peer echo servers share and what has
 // nothing to do with WebSocket: the -addr flag, the /stats endpoint the
 // sweep reads, the "listening on" line, and exiting on a signal.
+//
+// GET /stats answers as `wsbench serve`'s does, with the messages echoed,
+// the heap objects allocated and the bytes of heap objects. GET
+// /stats?gc=1 runs a garbage collection first (runtime.GC, which also
+// finishes sweeping), so that heap_bytes is the live heap; `wsbench
+// serve` has no such query.
 package peerserver
 
 import (
@@ -13,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/metrics"
 	"strings"
 	"sync/atomic"
@@ -37,16 +44,20 @@ func Echoed() { echoed.Add(1) }
 // Stats is what GET /stats answers.
 type Stats struct {
 	Messages int64  `json:"messages"`
-	Mallocs  uint64 `json:"mallocs"` // heap objects allocated so far (/gc/heap/allocs:objects)
+	Mallocs  uint64 `json:"mallocs"`    // heap objects allocated so far (/gc/heap/allocs:objects)
+	Heap     uint64 `json:"heap_bytes"` // bytes of heap objects, live or not yet swept (/memory/classes/heap/objects:bytes)
 }
 
-func heapAllocs() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
+func readStats() Stats {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}, {Name: "/memory/classes/heap/objects:bytes"}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+	var v [2]uint64
+	for i := range s {
+		if s[i].Value.Kind() == metrics.KindUint64 {
+			v[i] = s[i].Value.Uint64()
+		}
 	}
-	return s[0].Value.Uint64()
+	return Stats{Messages: echoed.Load(), Mallocs: v[0], Heap: v[1]}
 }
 
 // isUpgrade reports whether r asks for a WebSocket.
@@ -84,8 +95,11 @@ func MainWith(defaultAddr string, setup func(), ws http.HandlerFunc) {
 		case isUpgrade(r):
 			ws(w, r)
 		case r.URL.Path == "/stats":
+			if r.URL.Query().Get("gc") == "1" {
+				runtime.GC()
+			}
 			w.Header().Set("Content-Type", "application/json")
-			json.NewEncoder(w).Encode(Stats{Messages: echoed.Load(), Mallocs: heapAllocs()})
+			json.NewEncoder(w).Encode(readStats())
 		default:
 			http.NotFound(w, r)
 		}
