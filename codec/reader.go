@@ -48,9 +48,19 @@ type Reader struct {
 	// automatic pong. OnPong receives each pong's payload. The payload is
 	// valid only during the call. An error they return ends reading.
 	OnPing, OnPong func(payload []byte) error
-	// MaxMessage and AllowedRsv configure the Decoder; see there.
+	// MaxMessage and AllowedRsv configure the Decoder; see there. With
+	// Decompress set, MaxMessage bounds the compressed size of a message,
+	// and the decompressor bounds the inflated size.
 	MaxMessage int64
 	AllowedRsv uint8
+	// Decompress, when set, inflates messages whose first frame has RSV1
+	// set, as permessage-deflate sends them (RFC 7692 §6.2): a
+	// *deflate.Decompressor (module github.com/wsframe/wsframe/deflate)
+	// made for the parameters the handshake agreed on. RSV1 is then
+	// allowed on a message's first frame, and the Reader hands out the
+	// inflated payload; its errors (1007, 1009) end reading as the
+	// Decoder's do.
+	Decompress MessageDecompressor
 
 	src  io.Reader
 	buf  []byte
@@ -59,6 +69,17 @@ type Reader struct {
 	ev   Event
 	err  error
 	mr   messageReader
+
+	plain []byte // the inflated bytes of the current chunk, with Decompress
+}
+
+// MessageDecompressor inflates compressed messages chunk by chunk for a
+// [Reader]; *deflate.Decompressor implements it. AppendChunk appends to
+// dst what chunk, the next part of a message of type op, inflates to; last
+// marks the message's final chunk. An error must be a *[ProtocolError]
+// (or wrap one) for the Reader to send its close code.
+type MessageDecompressor interface {
+	AppendChunk(dst []byte, op Opcode, chunk []byte, last bool) ([]byte, error)
 }
 
 // NewReader returns a Reader for role reading from src with a buffer of
@@ -92,6 +113,14 @@ func (r *Reader) next() (*Event, error) {
 		}
 		switch r.ev.Kind {
 		case EventData:
+			if r.ev.Rsv&Rsv1 != 0 && r.Decompress != nil {
+				r.plain, err = r.Decompress.AppendChunk(r.plain[:0], r.ev.Opcode, r.ev.Payload, r.ev.End)
+				if err != nil {
+					r.fail(err)
+					return nil, r.err
+				}
+				r.ev.Payload = r.plain
+			}
 			return &r.ev, nil
 		case EventNone:
 			// The decoder took every byte; refill from the start.
@@ -148,6 +177,9 @@ func (r *Reader) control(ev *Event) error {
 
 func (r *Reader) configure() {
 	r.dec.MaxMessage, r.dec.AllowedRsv = r.MaxMessage, r.AllowedRsv
+	if r.Decompress != nil {
+		r.dec.AllowedRsv |= Rsv1
+	}
 }
 
 // NextReader returns the type of the next data message and a reader for

@@ -20,6 +20,21 @@ const copyMax = 2 << 10
 // time, so that the Writer's buffer does not grow with the message.
 const maskChunk = 64 << 10
 
+// DefaultCompressMin is the payload size from which a [Writer] with a
+// compressor compresses a message when its CompressMin is 0. Below it,
+// DEFLATE's block overhead makes messages longer more often than shorter.
+const DefaultCompressMin = 64
+
+// MessageCompressor compresses messages for a [Writer];
+// *deflate.Compressor implements it. AppendChunk appends to dst the
+// compressed bytes of p, the next part of a message, that are ready;
+// last ends the message, and the bytes appended by all calls for a
+// message form its compressed payload (RFC 7692 §7.2.1: without the
+// 00 00 ff ff tail).
+type MessageCompressor interface {
+	AppendChunk(dst, p []byte, last bool) ([]byte, error)
+}
+
 // ErrMessageOpen is returned when a message is written while one from
 // NextWriter is still open.
 var ErrMessageOpen = errors.New("codec: a message from NextWriter is still open")
@@ -35,6 +50,16 @@ var ErrMessageOpen = errors.New("codec: a message from NextWriter is still open"
 // a message, which RFC 6455 §5.4 allows. After a write fails, every method
 // returns that error.
 type Writer struct {
+	// Compress, when set, compresses data messages of CompressMin bytes
+	// and more (DefaultCompressMin when 0) and sends them with RSV1 set on
+	// their first frame, as permessage-deflate does (RFC 7692 §6.1): a
+	// *deflate.Compressor (module github.com/wsframe/wsframe/deflate)
+	// made for the parameters the handshake agreed on. Shorter messages go
+	// out uncompressed, which the extension allows. Set both before the
+	// first write.
+	Compress    MessageCompressor
+	CompressMin int
+
 	mu   sync.Mutex
 	dst  io.Writer
 	enc  Encoder
@@ -42,7 +67,8 @@ type Writer struct {
 	iov  [2][]byte
 	bufs net.Buffers
 	err  error
-	open bool // a NextWriter message is open
+	open bool   // a NextWriter message is open
+	zbuf []byte // a compressed message or fragment
 
 	mw messageWriter
 }
@@ -68,7 +94,28 @@ func (w *Writer) WriteMessage(op Opcode, p []byte) error {
 	if w.open {
 		return ErrMessageOpen
 	}
-	return w.writeFrame(Header{Fin: true, Opcode: op, Length: int64(len(p))}, p)
+	h := Header{Fin: true, Opcode: op}
+	if w.compresses(len(p)) {
+		if w.err == nil && !w.enc.closeSent {
+			z, err := w.Compress.AppendChunk(w.zbuf[:0], p, true)
+			w.zbuf = z
+			if err != nil {
+				return err
+			}
+			h.Rsv, p = Rsv1, z
+		}
+	}
+	h.Length = int64(len(p))
+	return w.writeFrame(h, p)
+}
+
+// compresses reports whether a message of n bytes is to be compressed.
+func (w *Writer) compresses(n int) bool {
+	limit := w.CompressMin
+	if limit <= 0 {
+		limit = DefaultCompressMin
+	}
+	return w.Compress != nil && n >= limit
 }
 
 // writeFrame writes one data frame; w.mu is held.
@@ -170,6 +217,11 @@ func (w *Writer) CloseSent() bool {
 // Close. The message is complete only after Close. A message shorter than
 // the fragment size goes out as one frame. The returned writer is valid
 // until Close.
+//
+// With Compress set, a message that reaches CompressMin bytes is
+// compressed as it is written: each frame carries what the compressor has
+// ready of the fragments written so far (frames with nothing ready are
+// not sent), and Close flushes the rest.
 func (w *Writer) NextWriter(op Opcode) (io.WriteCloser, error) {
 	if op != OpText && op != OpBinary {
 		return nil, ErrNotDataOpcode
@@ -188,15 +240,18 @@ func (w *Writer) NextWriter(op Opcode) (io.WriteCloser, error) {
 	w.open = true
 	w.mw.op = op
 	w.mw.pending = w.mw.pending[:0]
+	w.mw.written, w.mw.compress = 0, false
 	return &w.mw, nil
 }
 
 // messageWriter is the io.WriteCloser of NextWriter. It belongs to the one
 // goroutine writing data, so it needs no lock of its own.
 type messageWriter struct {
-	w       *Writer
-	op      Opcode // of the next frame: the message's type, then OpContinuation
-	pending []byte
+	w        *Writer
+	op       Opcode // of the next frame: the message's type, then OpContinuation
+	pending  []byte
+	written  int  // plain bytes sent or compressed so far
+	compress bool // the message is being compressed
 }
 
 func (m *messageWriter) Write(p []byte) (int, error) {
@@ -239,9 +294,38 @@ func (m *messageWriter) Close() error {
 }
 
 func (m *messageWriter) frame(p []byte, fin bool) error {
-	m.w.mu.Lock()
-	defer m.w.mu.Unlock()
-	err := m.w.writeFrame(Header{Fin: fin, Opcode: m.op, Length: int64(len(p))}, p)
+	w := m.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if m.written == 0 {
+		// The first frame decides: a message that ends below
+		// CompressMin goes out plain.
+		m.compress = w.compresses(len(p)) || !fin && w.Compress != nil
+	}
+	m.written += len(p)
+	h := Header{Fin: fin, Opcode: m.op}
+	if m.compress {
+		if w.err != nil {
+			return w.err
+		}
+		if w.enc.closeSent {
+			return ErrCloseSent
+		}
+		z, err := w.Compress.AppendChunk(w.zbuf[:0], p, fin)
+		w.zbuf = z
+		if err != nil {
+			return err
+		}
+		if len(z) == 0 && !fin {
+			return nil // nothing ready yet
+		}
+		if m.op != OpContinuation {
+			h.Rsv = Rsv1
+		}
+		p = z
+	}
+	h.Length = int64(len(p))
+	err := w.writeFrame(h, p)
 	m.op = OpContinuation
 	return err
 }

@@ -81,6 +81,19 @@ func interopMessages() [][]byte {
 	return append(msgs, rnd, []byte{}, bytes.Repeat([]byte("ab"), 1<<20))
 }
 
+// exchangeFunc is exchange or exchangeRW.
+type exchangeFunc func(t *testing.T, conn net.Conn, pending []byte, role codec.Role, p Params, msgs [][]byte)
+
+// exchangers are the two ways the interop tests talk: frame by frame with
+// codec.Encoder and codec.Decoder, and with codec.Writer and codec.Reader.
+var exchangers = []struct {
+	name string
+	ex   exchangeFunc
+}{
+	{"frames", exchange},
+	{"readwriter", exchangeRW},
+}
+
 // exchange sends msgs as role over conn, compressed with p, and checks
 // that the peer echoes each one. Large messages go out in fragments as
 // AppendChunk produces them. pending holds bytes read past the handshake.
@@ -198,14 +211,17 @@ func TestNodeServer(t *testing.T) {
 			ClientOptions{NoClientMaxWindowBits: false},
 			Params{ServerNoContextTakeover: true, ClientNoContextTakeover: true, ServerMaxWindowBits: 12, ClientMaxWindowBits: 12}},
 	} {
-		t.Run(tc.node+ClientOffer(tc.client), func(t *testing.T) {
-			out := startNode(t, mod, "server", tc.node)
-			port, err := out.ReadString('\n')
-			if err != nil {
-				t.Fatal(err)
-			}
-			dialExchange(t, port, tc.client, tc.want, msgs)
-		})
+		for _, e := range exchangers {
+			ex := e.ex
+			t.Run(e.name+"/"+tc.node+ClientOffer(tc.client), func(t *testing.T) {
+				out := startNode(t, mod, "server", tc.node)
+				port, err := out.ReadString('\n')
+				if err != nil {
+					t.Fatal(err)
+				}
+				dialExchange(t, port, tc.client, tc.want, msgs, ex)
+			})
+		}
 	}
 }
 
@@ -229,15 +245,18 @@ func TestNodeClient(t *testing.T) {
 			"permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12"},
 	} {
 		name, _ := json.Marshal(tc.server)
-		t.Run(tc.node+string(name), func(t *testing.T) {
-			url, reply, done := exchangeServer(t, tc.server, msgs)
-			out := startNode(t, mod, "client", tc.node, url)
-			ext, err := out.ReadString('\n')
-			waitDone(t, done)
-			if err != nil || strings.TrimSpace(ext) != tc.reply || *reply != tc.reply {
-				t.Errorf("ws saw %q, %v; the server answered %q; want %q", ext, err, *reply, tc.reply)
-			}
-		})
+		for _, e := range exchangers {
+			ex := e.ex
+			t.Run(e.name+"/"+tc.node+string(name), func(t *testing.T) {
+				url, reply, done := exchangeServer(t, tc.server, msgs, ex)
+				out := startNode(t, mod, "client", tc.node, url)
+				ext, err := out.ReadString('\n')
+				waitDone(t, done)
+				if err != nil || strings.TrimSpace(ext) != tc.reply || *reply != tc.reply {
+					t.Errorf("ws saw %q, %v; the server answered %q; want %q", ext, err, *reply, tc.reply)
+				}
+			})
+		}
 	}
 }
 
@@ -245,7 +264,7 @@ func TestNodeClient(t *testing.T) {
 // server, then runs exchange as the server. It returns the URL, the
 // response it gave (set once a client came) and a channel closed when the
 // exchange is over.
-func exchangeServer(t *testing.T, server ServerOptions, msgs [][]byte) (url string, reply *string, done <-chan struct{}) {
+func exchangeServer(t *testing.T, server ServerOptions, msgs [][]byte, ex exchangeFunc) (url string, reply *string, done <-chan struct{}) {
 	t.Helper()
 	finished := make(chan struct{})
 	reply = new(string)
@@ -268,7 +287,7 @@ func exchangeServer(t *testing.T, server ServerOptions, msgs [][]byte) (url stri
 			return
 		}
 		pending, _ := rw.Reader.Peek(rw.Reader.Buffered())
-		exchange(t, conn, pending, codec.RoleServer, p, msgs)
+		ex(t, conn, pending, codec.RoleServer, p, msgs)
 	}))
 	t.Cleanup(srv.Close)
 	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/", reply, finished
@@ -287,7 +306,7 @@ func waitDone(t *testing.T, done <-chan struct{}) {
 // dialExchange connects to a peer's server on a loopback port with client's
 // offer, checks that the agreement is want, and runs exchange as the
 // client.
-func dialExchange(t *testing.T, port string, client ClientOptions, want Params, msgs [][]byte) {
+func dialExchange(t *testing.T, port string, client ClientOptions, want Params, msgs [][]byte, ex exchangeFunc) {
 	t.Helper()
 	offer := ClientOffer(client)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -302,5 +321,5 @@ func dialExchange(t *testing.T, port string, client ClientOptions, want Params, 
 	if err != nil || !ok || p != want {
 		t.Fatalf("offer %q, reply %q: %+v, %v, %v; want %+v", offer, reply, p, ok, err, want)
 	}
-	exchange(t, conn, rest, codec.RoleClient, p, msgs)
+	ex(t, conn, rest, codec.RoleClient, p, msgs)
 }

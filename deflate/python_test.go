@@ -60,14 +60,17 @@ func TestPythonServer(t *testing.T) {
 		{`{"server_no_context_takeover": true, "client_no_context_takeover": true}`, ClientOptions{ServerMaxWindowBits: 11},
 			Params{ServerNoContextTakeover: true, ClientNoContextTakeover: true, ServerMaxWindowBits: 11, ClientMaxWindowBits: 15}},
 	} {
-		t.Run(tc.python+ClientOffer(tc.client), func(t *testing.T) {
-			out := startPython(t, "server", tc.python)
-			port, err := out.ReadString('\n')
-			if err != nil {
-				t.Fatal(err)
-			}
-			dialExchange(t, port, tc.client, tc.want, msgs)
-		})
+		for _, e := range exchangers {
+			ex := e.ex
+			t.Run(e.name+"/"+tc.python+ClientOffer(tc.client), func(t *testing.T) {
+				out := startPython(t, "server", tc.python)
+				port, err := out.ReadString('\n')
+				if err != nil {
+					t.Fatal(err)
+				}
+				dialExchange(t, port, tc.client, tc.want, msgs, ex)
+			})
+		}
 	}
 }
 
@@ -84,14 +87,17 @@ func TestPythonClient(t *testing.T) {
 		{`{"server_no_context_takeover": true, "client_no_context_takeover": true}`, ServerOptions{}},
 	} {
 		name, _ := json.Marshal(tc.server)
-		t.Run(tc.python+string(name), func(t *testing.T) {
-			url, reply, done := exchangeServer(t, tc.server, msgs)
-			out := startPython(t, "client", tc.python, url)
-			ext, err := out.ReadString('\n')
-			waitDone(t, done)
-			if err != nil || strings.TrimSpace(ext) != *reply {
-				t.Errorf("websockets saw %q, %v; the server answered %q", ext, err, *reply)
-			}
-		})
+		for _, e := range exchangers {
+			ex := e.ex
+			t.Run(e.name+"/"+tc.python+string(name), func(t *testing.T) {
+				url, reply, done := exchangeServer(t, tc.server, msgs, ex)
+				out := startPython(t, "client", tc.python, url)
+				ext, err := out.ReadString('\n')
+				waitDone(t, done)
+				if err != nil || strings.TrimSpace(ext) != *reply {
+					t.Errorf("websockets saw %q, %v; the server answered %q", ext, err, *reply)
+				}
+			})
+		}
 	}
 }
