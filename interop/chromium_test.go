@@ -155,9 +155,18 @@ func TestChromiumSeedDemo(t *testing.T) {
 	}
 }
 
-// TestChromiumMessages runs browserPage against `wsbench serve`.
+// TestChromiumMessages runs browserPage against `wsbench serve` in each of
+// serveModes: Chromium offers permessage-deflate, and the server accepts
+// it without context takeover (its default), accepts it with context
+// takeover kept both ways, or declines it.
 func TestChromiumMessages(t *testing.T) {
-	addr := startServe(t)
+	for _, m := range serveModes {
+		t.Run(m.name, func(t *testing.T) { testChromiumMessages(t, m.args, m.compress) })
+	}
+}
+
+func testChromiumMessages(t *testing.T, serveArgs []string, compress bool) {
+	addr := startServe(t, serveArgs...)
 	page := strings.Replace(browserPage, "WSURL", `"ws://`+addr+`/echo"`, 1)
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -187,10 +196,21 @@ func TestChromiumMessages(t *testing.T) {
 	if len(res.Steps) != 14 {
 		t.Errorf("steps passed: %q; want 14", res.Steps)
 	}
-	// Chromium offers permessage-deflate; this server accepts it by
-	// default, so every message above went compressed both ways.
-	if want := "permessage-deflate; server_no_context_takeover; client_no_context_takeover"; res.Extensions != want {
-		t.Errorf("negotiated extensions %q; want %q", res.Extensions, want)
+	// What the page's WebSocket reports as negotiated: with compression,
+	// every message above went compressed both ways.
+	switch {
+	case !compress:
+		if res.Extensions != "" {
+			t.Errorf("negotiated extensions %q; want none", res.Extensions)
+		}
+	case len(serveArgs) == 0:
+		if want := "permessage-deflate; server_no_context_takeover; client_no_context_takeover"; res.Extensions != want {
+			t.Errorf("negotiated extensions %q; want %q", res.Extensions, want)
+		}
+	default: // context takeover
+		if !strings.HasPrefix(res.Extensions, "permessage-deflate") || strings.Contains(res.Extensions, "no_context_takeover") {
+			t.Errorf("negotiated extensions %q; want permessage-deflate with context takeover", res.Extensions)
+		}
 	}
 	if res.Close.Code != 1000 || res.Close.Reason != "done: κόσμε" || !res.Close.WasClean {
 		t.Errorf("close event %+v; want a clean 1000 with the reason echoed", res.Close)
