@@ -31,9 +31,14 @@ func chart(meta *Meta, summary []*Summary) []byte {
 	y := 34.0
 	title, load := "Echo servers compared", "Binary messages"
 	if meta.Deflate {
-		title, load = "Echo servers compared with permessage-deflate", "Text messages compressed, no context takeover"
+		title, load = "Echo servers compared with permessage-deflate", "Text messages compressed"
 		if meta.Payload == "json" {
-			load = "Text messages (a JSON feed) compressed, no context takeover"
+			load = "Text messages (a JSON feed) compressed"
+		}
+		if meta.Takeover {
+			load += ", context takeover"
+		} else {
+			load += ", no context takeover"
 		}
 	}
 	text(&body, chartMargin, y, 18, "start", "bold", fmt.Sprintf("%s, %s", title, meta.Date.Format("2006-01-02")))

@@ -46,6 +46,11 @@
 // server declined compression is discarded. The client reports how much
 // each server's echoes shrank on the wire. The results go to
 // results/sweep-deflate-DATE.{md,json,svg} and results/latest-deflate.{md,svg}.
+// With -takeover as well, every server keeps its compression context
+// between messages in both directions (`wsbench serve -deflate-takeover`,
+// and the peers' -deflate-takeover; gorilla cannot and is left out), and
+// the files are named sweep-deflate-takeover-DATE and
+// latest-deflate-takeover.
 //
 // # Memory per connection
 //
@@ -102,8 +107,9 @@ type config struct {
 	retries   int
 	quietWait time.Duration
 
-	deflate bool   // compression on (see the package doc)
-	payload string // the client's -payload
+	deflate  bool   // compression on (see the package doc)
+	takeover bool   // with deflate, context takeover both ways
+	payload  string // the client's -payload
 
 	memory    bool // measure memory per connection instead of throughput
 	memConns  int
@@ -129,6 +135,7 @@ func run(ctx context.Context) int {
 	flag.StringVar(&cfg.results, "results", "", "folder for the results (default: results/ beside this program's module)")
 	flag.BoolVar(&cfg.deflate, "deflate", false, "servers accept permessage-deflate and the client sends compressed text messages")
 	flag.StringVar(&cfg.payload, "payload", "", "what the client's messages hold: pattern or json (see `wsbench client -payload`); default json with -deflate, pattern without")
+	flag.BoolVar(&cfg.takeover, "takeover", false, "with -deflate: servers keep compression context between messages (gorilla cannot and is left out)")
 	flag.BoolVar(&cfg.memory, "memory", false, "measure memory per open connection instead of throughput")
 	flag.IntVar(&cfg.memConns, "memory-conns", 500, "with -memory: connections kept open")
 	flag.IntVar(&cfg.memMsgs, "memory-msgs", 3, "with -memory: messages echoed on each connection before measuring")
@@ -140,6 +147,13 @@ func run(ctx context.Context) int {
 	flag.Visit(func(f *flag.Flag) { serversSet = serversSet || f.Name == "servers" })
 	if (cfg.deflate || cfg.memory) && !serversSet {
 		*serversFlag = "wsframe,gorilla,gws,coder"
+		if cfg.takeover {
+			*serversFlag = "wsframe,gws,coder"
+		}
+	}
+	if cfg.takeover && !cfg.deflate {
+		fmt.Fprintln(os.Stderr, "sweep: -takeover needs -deflate")
+		return 2
 	}
 	fail := func(err error) int {
 		fmt.Fprintln(os.Stderr, "sweep:", err)
@@ -182,6 +196,9 @@ func run(ctx context.Context) int {
 		for _, s := range servers {
 			if s.Name == "gobwas" {
 				return fail(errors.New("-deflate: the gobwas server has no permessage-deflate; leave it out of -servers"))
+			}
+			if s.Name == "gorilla" && cfg.takeover {
+				return fail(errors.New("-takeover: gorilla/websocket has no context takeover; leave it out of -servers"))
 			}
 		}
 	}
@@ -358,10 +375,14 @@ func rotate(s []*server, k int) []*server {
 // aside. `wsbench serve` accepts permessage-deflate by default, asking
 // for no context takeover both ways; a client that does not offer it (the
 // sweep without -deflate) gets none.
-func serverArgs(name string, deflate bool) []string {
+func serverArgs(name string, deflate, takeover bool) []string {
 	switch {
+	case name == "wsframe" && takeover:
+		return []string{"serve", "-deflate-takeover"}
 	case name == "wsframe":
 		return []string{"serve"}
+	case deflate && takeover:
+		return []string{"-deflate", "-deflate-takeover"}
 	case deflate:
 		return []string{"-deflate"}
 	}
@@ -964,8 +985,9 @@ type Meta struct {
 	// Deflate is set when the servers accepted permessage-deflate and the
 	// client sent compressed text; Payload is what the client's messages
 	// held (its -payload).
-	Deflate bool   `json:"deflate"`
-	Payload string `json:"payload"`
+	Deflate  bool   `json:"deflate"`
+	Takeover bool   `json:"takeover"`
+	Payload  string `json:"payload"`
 
 	// Memory mode (-memory): connections, messages on each and their size,
 	// and the servers' GOGC.
@@ -979,7 +1001,7 @@ type Meta struct {
 // describe fills in each server's label and says what machine this is.
 func describe(ctx context.Context, cfg config, servers []*server, rootDir, peersDir string) (*Meta, error) {
 	for _, s := range servers {
-		s.Args = serverArgs(s.Name, cfg.deflate)
+		s.Args = serverArgs(s.Name, cfg.deflate, cfg.takeover)
 		if s.Name == "wsframe" {
 			s.Label = "wsframe " + treeVersion(ctx, rootDir)
 			continue
@@ -1015,6 +1037,7 @@ func describe(ctx context.Context, cfg config, servers []*server, rootDir, peers
 		QuietWait: cfg.quietWait,
 		Deflate:   cfg.deflate,
 		Payload:   cfg.payload,
+		Takeover:  cfg.takeover,
 	}
 	if cfg.memory {
 		m.Memory, m.MemConns, m.MemMsgs, m.MemSize, m.MemGOGC = true, cfg.memConns, cfg.memMsgs, cfg.memSize, cfg.memGOGC
@@ -1064,6 +1087,9 @@ func writeResults(dir string, meta *Meta, summary []*Summary, runs []*Run, md st
 	name, latest := "sweep-", "latest"
 	if meta.Deflate {
 		name, latest = "sweep-deflate-", "latest-deflate"
+		if meta.Takeover {
+			name, latest = "sweep-deflate-takeover-", "latest-deflate-takeover"
+		}
 	}
 	base := filepath.Join(dir, name+stamp)
 	raw, err := json.MarshalIndent(struct {

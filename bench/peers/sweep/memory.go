@@ -299,6 +299,9 @@ func writeMemoryResults(dir string, meta *Meta, summary []*MemSummary, runs []*M
 	name, latest := "memory-", "latest-memory"
 	if meta.Deflate {
 		name, latest = "memory-deflate-", "latest-memory-deflate"
+		if meta.Takeover {
+			name, latest = "memory-deflate-takeover-", "latest-memory-deflate-takeover"
+		}
 	}
 	base := filepath.Join(dir, name+meta.Date.Format("2006-01-02-1504"))
 	raw, err := json.MarshalIndent(struct {

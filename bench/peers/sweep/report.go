@@ -141,6 +141,24 @@ var deflateSettings = map[string]string{
 		"messages under 512 bytes (the default CompressionThreshold) sent uncompressed",
 }
 
+// takeoverSettings is deflateSettings with -takeover.
+var takeoverSettings = map[string]string{
+	"wsframe": "`wsbench serve -deflate-takeover`: accepts permessage-deflate with context takeover both ways, 15-bit windows; " +
+		"a compressor (klauspost/compress level 1) and an inflate window per connection; compresses replies of 64 bytes and more",
+	"gws": "`PermessageDeflate{Enabled: true, ServerContextTakeover: true, ClientContextTakeover: true}`: context takeover both ways, " +
+		"gws's default windows for it (12 bits, 4 KiB), klauspost/compress level 1 and a window per connection; compresses every message",
+	"coder": "`CompressionMode: CompressionContextTakeover`: context takeover both ways; a compress/flate level 1 writer and a reader per connection; " +
+		"messages under 512 bytes sent uncompressed",
+}
+
+// settings returns how server name compresses in meta's sweep.
+func settings(meta *Meta, name string) string {
+	if meta.Takeover {
+		return takeoverSettings[name]
+	}
+	return deflateSettings[name]
+}
+
 // writeDeflateNotes says how each server compresses and what it
 // answered, and how much its echoes shrank on the wire.
 func writeDeflateNotes(b *strings.Builder, meta *Meta, summary []*Summary) {
@@ -160,7 +178,7 @@ func writeDeflateNotes(b *strings.Builder, meta *Meta, summary []*Summary) {
 				ext = sum.Extension
 			}
 		}
-		fmt.Fprintf(b, "- %s: %s. It answered `%s`.\n", s.Label, deflateSettings[s.Name], ext)
+		fmt.Fprintf(b, "- %s: %s. It answered `%s`.\n", s.Label, settings(meta, s.Name), ext)
 	}
 	b.WriteString("\nEchoes on the wire: payload bytes of each server's echoes over their plain bytes, as `wsbench client` counted them (median over rounds):\n\n")
 	b.WriteString("| case |")
@@ -233,10 +251,10 @@ func memoryMarkdown(cfg config, meta *Meta, summary []*MemSummary, runs []*MemRu
 		"keeps them all open, waits %s and reads its memory again. %d rounds, servers in an order rotated each round; medians over rounds.\n\n",
 		meta.ServerCPU, gogc, meta.MemConns, meta.MemMsgs, sizeName(meta.MemSize), cfg.memSettle, meta.Rounds)
 	if meta.Deflate {
-		b.WriteString("Compression: the sweep's client offers `" + chromiumOffer + "` and compresses each message (compress/flate level 1, each on its own); " +
+		b.WriteString("Compression: the sweep's client offers `" + chromiumOffer + "` and compresses each message (compress/flate level 1, each on its own; Huffman only if the server limits the client's window); " +
 			"the payload is `wsbench client`'s text template (letters a to z over and over, a hexadecimal sequence number in front). The servers:\n\n")
 		for _, s := range meta.Servers {
-			fmt.Fprintf(&b, "- %s: %s.\n", s.Label, deflateSettings[s.Name])
+			fmt.Fprintf(&b, "- %s: %s.\n", s.Label, settings(meta, s.Name))
 		}
 		b.WriteString("\n")
 	}

@@ -14,7 +14,9 @@
 // whose documentation suits many connections (no compression state kept
 // per connection; flate writers, level 1, and readers from pools), and
 // the library's default CompressionThreshold applies: messages under 512
-// bytes go out uncompressed.
+// bytes go out uncompressed. -deflate-takeover sets
+// CompressionContextTakeover instead: a flate writer and reader and their
+// windows are kept per connection.
 package main
 
 import (
@@ -57,10 +59,14 @@ func echo(w http.ResponseWriter, r *http.Request) {
 
 func main() {
 	deflate := flag.Bool("deflate", false, "accept permessage-deflate (CompressionNoContextTakeover)")
+	takeover := flag.Bool("deflate-takeover", false, "with -deflate, CompressionContextTakeover instead")
 	// peerserver.MainWith parses the flags before it serves, and echo runs
 	// only once it serves.
 	flagsParsed := func() {
-		if *deflate {
+		switch {
+		case *deflate && *takeover:
+			opts.CompressionMode = websocket.CompressionContextTakeover
+		case *deflate:
 			opts.CompressionMode = websocket.CompressionNoContextTakeover
 		}
 	}
