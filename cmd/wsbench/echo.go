@@ -59,13 +59,118 @@ type echoConn struct {
 	comp   *deflate.Compressor
 	decomp *deflate.Decompressor
 	zb     []byte // a compressed reply
+
+	// lend, when set, lends the buffers above (rb, wb, msg, zb): they are
+	// taken when needed and given back by release whenever they hold
+	// nothing, so that an idle connection holds none.
+	lend *buffers
 }
 
-func newEchoConn(s *server, seed bool, pre []byte) *echoConn {
-	e := &echoConn{s: s, seed: seed, hold: -1, rb: make([]byte, s.readBuf), wb: make([]byte, 0, s.writeBuf)}
+// newEchoConn returns the protocol side of a connection whose first bytes
+// past the handshake are pre. With lend nil it has buffers of its own for
+// good; otherwise it borrows them from lend.
+func newEchoConn(s *server, seed bool, pre []byte, lend *buffers) *echoConn {
+	e := &echoConn{s: s, seed: seed, hold: -1, lend: lend}
 	e.d = codec.Decoder{Role: codec.RoleServer, MaxMessage: s.maxMessage}
-	e.end = copy(e.rb, pre)
+	if lend == nil {
+		e.rb, e.wb = make([]byte, s.readBuf), make([]byte, 0, s.writeBuf)
+	}
+	if len(pre) > 0 {
+		e.readSpace()
+		if len(pre) > len(e.rb) {
+			e.rb = make([]byte, len(pre))
+		}
+		e.end = copy(e.rb, pre)
+	}
 	return e
+}
+
+// buffers lends the buffers of the connections of one event loop, which
+// use them from its goroutine only: read buffers, write buffers, message
+// buffers (reassembled or inflated messages) and compressed replies. A
+// buffer that grew while it was lent, up to a whole frame or message, is
+// taken back as it is, so that the next connection to need that much does
+// not allocate it again.
+type buffers struct {
+	read, write, msg, zip bufPool
+}
+
+// poolBytes bounds the memory each pool of a loop keeps for reuse.
+const poolBytes = 8 << 20
+
+func newBuffers(s *server) *buffers {
+	return &buffers{
+		read:  bufPool{size: s.readBuf, max: poolBytes},
+		write: bufPool{size: s.writeBuf, max: poolBytes},
+		msg:   bufPool{size: s.readBuf, max: poolBytes},
+		zip:   bufPool{size: s.readBuf, max: poolBytes},
+	}
+}
+
+// bufPool is a stack of free buffers of at least size bytes, holding at
+// most max bytes; what does not fit goes to the garbage collector.
+type bufPool struct {
+	size, max int
+	held      int // bytes in free
+	free      [][]byte
+}
+
+// get returns a buffer of at least p.size bytes, all of its capacity.
+func (p *bufPool) get() []byte {
+	n := len(p.free)
+	if n == 0 {
+		return make([]byte, p.size)
+	}
+	b := p.free[n-1]
+	p.free[n-1] = nil
+	p.free = p.free[:n-1]
+	p.held -= cap(b)
+	return b
+}
+
+// put takes b back if it is large enough and p has room for it.
+func (p *bufPool) put(b []byte) {
+	if cap(b) >= p.size && p.held+cap(b) <= p.max {
+		p.free = append(p.free, b[:cap(b)])
+		p.held += cap(b)
+	}
+}
+
+// release gives lent buffers back when they hold nothing: no undecoded
+// or held bytes in rb, no replies in wb, no message being reassembled in
+// msg. The caller must have no output pending, which may borrow any of
+// them.
+func (e *echoConn) release() {
+	l := e.lend
+	if l == nil {
+		return
+	}
+	// A frame to be held whole keeps rb, grown to its size, from its
+	// header on, even before its payload starts.
+	if e.rb != nil && e.start == e.end && e.hold < 0 && !(e.whole && e.d.InFrame()) {
+		l.read.put(e.rb)
+		e.rb, e.start, e.end = nil, 0, 0
+	}
+	if e.wb != nil && len(e.wb) == 0 {
+		l.write.put(e.wb)
+		e.wb = nil
+	}
+	if e.msg != nil && !e.d.InMessage() {
+		l.msg.put(e.msg)
+		e.msg = nil
+	}
+	if e.zb != nil {
+		l.zip.put(e.zb)
+		e.zb = nil
+	}
+}
+
+// msgBuf returns msg emptied, borrowing one if there is none.
+func (e *echoConn) msgBuf() []byte {
+	if e.msg == nil && e.lend != nil {
+		return e.lend.msg.get()[:0]
+	}
+	return e.msg[:0]
 }
 
 // useDeflate turns on permessage-deflate with the negotiated parameters.
@@ -84,6 +189,9 @@ const minCompress = 64
 // keeps undecoded bytes, and a held message, at the front of the buffer;
 // each partial frame moves at most once.
 func (e *echoConn) readSpace() []byte {
+	if e.rb == nil {
+		e.rb = e.lend.read.get()
+	}
 	keep := e.start
 	if e.hold >= 0 {
 		keep = e.hold
@@ -106,6 +214,9 @@ func (e *echoConn) read(n int) { e.end += n }
 // is written: a close frame was answered or a protocol error sent one. It
 // stops early, with bytes left, while out has output pending.
 func (e *echoConn) process(out sink) (done bool) {
+	if e.wb == nil {
+		e.wb = e.lend.write.get()[:0]
+	}
 	for e.start < e.end {
 		if out.pending() {
 			return false
@@ -142,7 +253,7 @@ func (e *echoConn) process(out sink) (done bool) {
 				// Compressed: inflate into msg, within the size limit and
 				// with the UTF-8 check of text, then echo.
 				if ev.Start {
-					e.msg = e.msg[:0]
+					e.msg = e.msgBuf()
 				}
 				var err error
 				if e.msg, err = e.decomp.AppendChunk(e.msg, ev.Opcode, ev.Payload, ev.End); err != nil {
@@ -170,7 +281,7 @@ func (e *echoConn) process(out sink) (done bool) {
 				}
 			default:
 				if ev.Start {
-					e.msg = e.msg[:0]
+					e.msg = e.msgBuf()
 				}
 				e.msg = append(e.msg, ev.Payload...)
 				if ev.End {
@@ -205,6 +316,9 @@ func (e *echoConn) echo(out sink, op codec.Opcode, p []byte) {
 	e.s.bytes.Add(int64(len(p)))
 	h := codec.Header{Fin: true, Opcode: op}
 	if e.comp != nil && len(p) >= minCompress {
+		if e.zb == nil && e.lend != nil {
+			e.zb = e.lend.zip.get()
+		}
 		var err error
 		if e.zb, err = e.comp.AppendMessage(e.zb[:0], p); err == nil {
 			p, h.Rsv = e.zb, codec.Rsv1

@@ -360,3 +360,44 @@ func TestConformCommand(t *testing.T) {
 		t.Errorf("conform against nothing exited %d; want 1", code)
 	}
 }
+
+// TestServeAllocs runs the client against an in-process `wsbench serve`
+// and counts the heap allocations of the whole process, server and client
+// together, while messages are echoed: plain or compressed, small or
+// large, for both engines. A new connection's buffers grow to the size of
+// its messages during its first few, so each connection may allocate a
+// some dozens of times; an allocation per message would be hundreds.
+func TestServeAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	const perConn = 64
+	for _, engine := range []string{engineGoroutine, defaultEngine()} {
+		t.Run(engine, func(t *testing.T) {
+			addr, stop := startServe(t, "-engine", engine)
+			defer stop()
+			for _, tc := range []clientConfig{
+				{Conns: 4, Size: 16},
+				{Conns: 2, Size: 64 << 10, Binary: true},
+				{Conns: 2, Size: 1 << 10, Deflate: true, Payload: payloadJSON},
+				{Conns: 2, Size: 64 << 10, Deflate: true, Payload: payloadJSON, Duration: 1500 * time.Millisecond},
+				{Conns: 1, Size: 200 << 10, Pipeline: 2, Binary: true},
+			} {
+				tc.URL = "ws://" + addr + "/"
+				if tc.Duration == 0 {
+					tc.Duration = 500 * time.Millisecond
+				}
+				res := runClient(bg(t), tc, nil)
+				if res.Failed() || res.Messages < 150*uint64(tc.Conns) {
+					t.Fatalf("%+v: %+v", tc, res)
+				}
+				n := res.AllocsPerMsg * float64(res.Messages)
+				t.Logf("%d conns x %d B, deflate %v: %.0f allocations in %d messages", tc.Conns, tc.Size, tc.Deflate, n, res.Messages)
+				if n > perConn*float64(tc.Conns) {
+					t.Errorf("%d conns x %d B, deflate %v: %.0f allocations in %d messages; want at most %d per connection",
+						tc.Conns, tc.Size, tc.Deflate, n, res.Messages, perConn)
+				}
+			}
+		})
+	}
+}

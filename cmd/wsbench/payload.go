@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"strconv"
 )
@@ -53,7 +52,9 @@ func fillJSON(p []byte, seed uint64) {
 		ev = ev[:0]
 		ev = append(ev, `{"e":"trade","E":`...)
 		ev = strconv.AppendUint(ev, ms, 10)
-		ev = fmt.Appendf(ev, `,"s":%q,"t":`, symbols[rng.IntN(len(symbols))])
+		ev = append(ev, `,"s":"`...)
+		ev = append(ev, symbols[rng.IntN(len(symbols))]...)
+		ev = append(ev, `","t":`...)
 		ev = strconv.AppendUint(ev, id, 10)
 		ev = append(ev, `,"p":"`...)
 		ev = strconv.AppendFloat(ev, price, 'f', 2, 64)

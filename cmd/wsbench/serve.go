@@ -99,7 +99,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.logf("handshake from %s: %s", r.RemoteAddr, r.URL.Path)
 	// Bytes the client sent after its request are in rw's buffer.
 	pre, _ := rw.Reader.Peek(rw.Reader.Buffered())
-	c := &serverConn{echoConn: newEchoConn(s, r.URL.Path == "/seed", pre), conn: conn}
+	c := &serverConn{echoConn: newEchoConn(s, r.URL.Path == "/seed", pre, nil), conn: conn}
 	if negotiated {
 		c.useDeflate(params)
 	}

@@ -50,6 +50,7 @@ type eloop struct {
 	mu     sync.Mutex // guards conns: loop 0 adds to every loop
 	conns  map[int]*econn
 	events [256]unix.EpollEvent
+	bufs   *buffers // lent to the loop's connections while they use them
 }
 
 // econn is one connection of the epoll engine.
@@ -126,7 +127,7 @@ func newLoop(e *epollEngine) (*eloop, error) {
 		unix.Close(epfd)
 		return nil, err
 	}
-	l := &eloop{e: e, epfd: epfd, wakefd: wfd, conns: map[int]*econn{}}
+	l := &eloop{e: e, epfd: epfd, wakefd: wfd, conns: map[int]*econn{}, bufs: newBuffers(e.s)}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wfd)}); err != nil {
 		return nil, err
 	}
@@ -278,9 +279,14 @@ func (c *econn) work() {
 	if done {
 		c.closing = true
 	}
-	if c.closing && !c.pending() {
-		c.close()
+	if c.pending() {
+		return
 	}
+	if c.closing {
+		c.close()
+		return
+	}
+	c.release()
 }
 
 // handshake answers the request head once it is complete.
@@ -291,7 +297,7 @@ func (c *econn) handshake() {
 		return
 	case err == nil:
 		s := c.l.e.s
-		c.echoConn = newEchoConn(s, string(req.Target) == "/seed", c.head[n:])
+		c.echoConn = newEchoConn(s, string(req.Target) == "/seed", c.head[n:], c.l.bufs)
 		s.logf("handshake: %s", req.Target)
 		var ext string
 		if s.deflate != nil && req.Extensions.Len() > 0 {
@@ -300,7 +306,8 @@ func (c *econn) handshake() {
 				ext = resp
 			}
 		}
-		reply := handshake.AppendResponse(c.wb[:0], req.Key, "", ext)
+		var buf [512]byte
+		reply := handshake.AppendResponse(buf[:0], req.Key, "", ext)
 		c.writev(reply, nil, nil)
 		c.head = nil
 		c.work() // frames that came with the request
