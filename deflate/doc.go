@@ -67,6 +67,22 @@
 // Decompressor, which checks the inflated text as it goes (1007).
 // Compressed data that is not valid DEFLATE also fails with 1007.
 //
+// # With codec.Reader and codec.Writer
+//
+// The blocking API of package codec takes both through two fields, set
+// once after the handshake:
+//
+//	w := codec.NewWriter(conn, codec.RoleServer)
+//	w.Compress = deflate.NewCompressor(p, codec.RoleServer, deflate.DefaultLevel)
+//	r := codec.NewReader(conn, codec.RoleServer)
+//	r.Decompress = deflate.NewDecompressor(p, codec.RoleServer, 16<<20)
+//
+// The Writer then compresses every data message of
+// codec.DefaultCompressMin bytes or more (Writer.CompressMin changes
+// that), including messages streamed through NextWriter, and the Reader
+// hands out inflated payloads and fails the connection with 1007 or 1009
+// as the Decompressor finds.
+//
 // # Context takeover and memory
 //
 // With context takeover, a side keeps its window from one message to the
