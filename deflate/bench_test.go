@@ -22,9 +22,12 @@ func BenchmarkCompress(b *testing.B) {
 	for _, kind := range []string{"json", "text"} {
 		for _, n := range benchSizes {
 			msgs := benchMessages(kind, n)
-			for _, takeover := range []bool{true, false} {
-				b.Run(fmt.Sprintf("%s/%d/takeover=%v", kind, n, takeover), func(b *testing.B) {
-					c := NewCompressor(Params{ServerNoContextTakeover: !takeover}, codec.RoleServer, DefaultLevel)
+			for _, tc := range []struct {
+				takeover bool
+				bits     int
+			}{{true, 15}, {false, 15}, {true, 12}, {false, 12}} {
+				b.Run(fmt.Sprintf("%s/%d/takeover=%v/bits=%d", kind, n, tc.takeover, tc.bits), func(b *testing.B) {
+					c := NewCompressor(Params{ServerNoContextTakeover: !tc.takeover, ServerMaxWindowBits: tc.bits}, codec.RoleServer, DefaultLevel)
 					out := make([]byte, 0, 2*n+64)
 					b.SetBytes(int64(n))
 					b.ReportAllocs()

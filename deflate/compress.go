@@ -57,6 +57,12 @@ type Compressor struct {
 	window   int // bytes of window; 32 KiB or less
 	takeover bool
 
+	// primed: context takeover with a window under 32 KiB. The writer is
+	// pooled as without takeover, and each message primes it with hist,
+	// the last window bytes of what this Compressor compressed before.
+	primed bool
+	hist   []byte
+
 	w   *flate.Writer // nil between messages without takeover
 	out appendWriter
 	err error
@@ -72,10 +78,14 @@ func (a *appendWriter) Write(p []byte) (int, error) {
 }
 
 // Pools of flate writers for compressors without context takeover: one
-// per level for 15-bit windows, one per window size for smaller ones.
+// per level for 15-bit windows, one per window size for smaller ones; and
+// per window size for primed compressors, whose writers keep a reference
+// to the history they were last primed with and so are reset only with
+// ResetDict.
 var (
 	levelPools  [12]sync.Pool // level+2
 	windowPools [16]sync.Pool // window bits
+	primedPools [16]sync.Pool // window bits
 )
 
 // NewCompressor returns a Compressor for this endpoint's role, at a
@@ -105,6 +115,7 @@ func NewCompressor(p Params, role codec.Role, level int) *Compressor {
 		// no history to keep between messages.
 		c.window, c.takeover = 1<<15, false
 	}
+	c.primed = c.takeover && c.window < 1<<15
 	return c
 }
 
@@ -112,12 +123,13 @@ func NewCompressor(p Params, role codec.Role, level int) *Compressor {
 // any error.
 func (c *Compressor) Reset() {
 	if c.w != nil {
-		if c.takeover {
+		if c.takeover && !c.primed {
 			c.w.Reset(&c.out)
 		} else {
 			c.put()
 		}
 	}
+	c.hist = c.hist[:0]
 	c.err = nil
 }
 
@@ -148,6 +160,9 @@ func (c *Compressor) AppendChunk(dst, p []byte, last bool) ([]byte, error) {
 	var err error
 	if len(p) > 0 {
 		_, err = c.w.Write(p)
+		if c.primed {
+			c.remember(p)
+		}
 	}
 	if err == nil && last {
 		err = c.w.Flush()
@@ -162,14 +177,33 @@ func (c *Compressor) AppendChunk(dst, p []byte, last bool) ([]byte, error) {
 	}
 	if last {
 		dst = dst[:len(dst)-len(tail)]
-		if !c.takeover {
+		if !c.takeover || c.primed {
 			c.put()
 		}
 	}
 	return dst, nil
 }
 
+// remember keeps the last c.window bytes of what was compressed, with p
+// at the end: the history the next message is primed with.
+func (c *Compressor) remember(p []byte) {
+	if c.hist == nil {
+		c.hist = make([]byte, 0, c.window)
+	}
+	if len(p) >= c.window {
+		c.hist = append(c.hist[:0], p[len(p)-c.window:]...)
+		return
+	}
+	if drop := len(c.hist) + len(p) - c.window; drop > 0 {
+		c.hist = c.hist[:copy(c.hist, c.hist[drop:])]
+	}
+	c.hist = append(c.hist, p...)
+}
+
 func (c *Compressor) pool() *sync.Pool {
+	if c.primed {
+		return &primedPools[windowBitsOf(c.window)]
+	}
 	if c.window < 1<<15 {
 		return &windowPools[windowBitsOf(c.window)]
 	}
@@ -177,6 +211,20 @@ func (c *Compressor) pool() *sync.Pool {
 }
 
 func (c *Compressor) get() *flate.Writer {
+	if c.primed {
+		w, ok := c.pool().Get().(*flate.Writer)
+		if !ok {
+			var err error
+			if w, err = flate.NewWriterWindow(&c.out, c.window); err != nil {
+				panic("deflate: " + err.Error()) // the window was checked
+			}
+		}
+		// The writer copies the history into its own window here. It
+		// also keeps a reference, which only Reset reads, and a primed
+		// writer is never Reset, so hist may change from now on.
+		w.ResetDict(&c.out, c.hist)
+		return w
+	}
 	if !c.takeover {
 		if w, ok := c.pool().Get().(*flate.Writer); ok {
 			w.Reset(&c.out)

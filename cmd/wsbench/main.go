@@ -137,11 +137,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	engine := fs.String("engine", defaultEngine(), "how the server moves bytes: epoll (event loops, Linux) or goroutine (net/http, a goroutine per connection)")
 	verbose := fs.Bool("v", false, "log handshakes and closes to stderr")
 	useDeflate := fs.Bool("deflate", true, "accept permessage-deflate (RFC 7692) when a client offers it, as browsers do")
-	takeover := fs.Bool("deflate-takeover", false, "with -deflate, keep compression context between messages in both directions (better ratio, about 0.9 MB per connection) instead of asking for no context takeover (state pooled between messages)")
+	takeover := fs.Bool("deflate-takeover", false, "with -deflate, keep compression context between messages in both directions (better ratio; with 15-bit windows about 0.9 MB per connection) instead of asking for no context takeover (state pooled between messages)")
+	windowBits := fs.Int("deflate-window", 15, "with -deflate, the most window bits (8 to 15) the server compresses with and lets clients compress with; under 15, context takeover keeps only the window per connection, at some CPU cost per message")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() > 0 || *maxMessage <= 0 || (*engine != engineEpoll && *engine != engineGoroutine) {
+	if fs.NArg() > 0 || *maxMessage <= 0 || (*engine != engineEpoll && *engine != engineGoroutine) || *windowBits < 8 || *windowBits > 15 {
 		fs.Usage()
 		return 2
 	}
@@ -151,7 +152,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	s := newServer(*maxMessage, *readBuf, *writeBuf, logger)
 	if *useDeflate {
-		s.deflate = &deflate.ServerOptions{ServerNoContextTakeover: !*takeover, ClientNoContextTakeover: !*takeover}
+		s.deflate = &deflate.ServerOptions{ServerNoContextTakeover: !*takeover, ClientNoContextTakeover: !*takeover,
+			ServerMaxWindowBits: *windowBits, ClientMaxWindowBits: *windowBits}
 	}
 	ln, stop, err := s.listen(*addr, *engine)
 	if err != nil {

@@ -309,6 +309,10 @@ func TestConformAgainstServe(t *testing.T) {
 	}
 	// The permessage-deflate cases again, with context takeover.
 	t.Run("deflate-takeover", func(t *testing.T) { conformServe(t, []string{"12", "13"}, "-deflate-takeover") })
+	// And with small windows, whose compressor keeps only the window.
+	t.Run("deflate-takeover-window", func(t *testing.T) {
+		conformServe(t, []string{"12", "13"}, "-deflate-takeover", "-deflate-window", "10")
+	})
 }
 
 func conformServe(t *testing.T, filters []string, args ...string) {

@@ -265,6 +265,16 @@ func TestMemory(t *testing.T) {
 		t.Logf("wsframe Decompressor, %d-bit window: %d bytes/conn", bits, (heap()-before)/N)
 		runtime.KeepAlive(keepD)
 	}
+	for _, bits := range []int{9, 12} {
+		keepC := make([]*deflate.Compressor, N)
+		before := heap()
+		for i := range keepC {
+			keepC[i] = deflate.NewCompressor(deflate.Params{ServerMaxWindowBits: bits}, codec.RoleServer, 0)
+			keepC[i].AppendMessage(nil, msg)
+		}
+		t.Logf("wsframe Compressor with context takeover, %d-bit window: %d bytes/conn", bits, (heap()-before)/N)
+		runtime.KeepAlive(keepC)
+	}
 	for _, ctx := range []bool{true, false} {
 		keepC := make([]*deflate.Compressor, N)
 		keepD := make([]*deflate.Decompressor, N)

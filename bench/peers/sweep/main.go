@@ -109,6 +109,7 @@ type config struct {
 
 	deflate  bool   // compression on (see the package doc)
 	takeover bool   // with deflate, context takeover both ways
+	window   int    // with deflate, wsbench serve's -deflate-window
 	payload  string // the client's -payload
 
 	memory    bool // measure memory per connection instead of throughput
@@ -136,6 +137,7 @@ func run(ctx context.Context) int {
 	flag.BoolVar(&cfg.deflate, "deflate", false, "servers accept permessage-deflate and the client sends compressed text messages")
 	flag.StringVar(&cfg.payload, "payload", "", "what the client's messages hold: pattern or json (see `wsbench client -payload`); default json with -deflate, pattern without")
 	flag.BoolVar(&cfg.takeover, "takeover", false, "with -deflate: servers keep compression context between messages (gorilla cannot and is left out)")
+	flag.IntVar(&cfg.window, "window", 15, "with -deflate: window bits `wsbench serve` compresses with and allows clients (-deflate-window; under 15 with -takeover its compressor keeps only the window per connection); the peers keep their own defaults")
 	flag.BoolVar(&cfg.memory, "memory", false, "measure memory per open connection instead of throughput")
 	flag.IntVar(&cfg.memConns, "memory-conns", 500, "with -memory: connections kept open")
 	flag.IntVar(&cfg.memMsgs, "memory-msgs", 3, "with -memory: messages echoed on each connection before measuring")
@@ -375,10 +377,17 @@ func rotate(s []*server, k int) []*server {
 // aside. `wsbench serve` accepts permessage-deflate by default, asking
 // for no context takeover both ways; a client that does not offer it (the
 // sweep without -deflate) gets none.
-func serverArgs(name string, deflate, takeover bool) []string {
+func serverArgs(name string, deflate, takeover bool, window int) []string {
 	switch {
-	case name == "wsframe" && takeover:
-		return []string{"serve", "-deflate-takeover"}
+	case name == "wsframe" && deflate:
+		args := []string{"serve"}
+		if takeover {
+			args = append(args, "-deflate-takeover")
+		}
+		if window != 15 {
+			args = append(args, "-deflate-window", strconv.Itoa(window))
+		}
+		return args
 	case name == "wsframe":
 		return []string{"serve"}
 	case deflate && takeover:
@@ -1001,7 +1010,7 @@ type Meta struct {
 // describe fills in each server's label and says what machine this is.
 func describe(ctx context.Context, cfg config, servers []*server, rootDir, peersDir string) (*Meta, error) {
 	for _, s := range servers {
-		s.Args = serverArgs(s.Name, cfg.deflate, cfg.takeover)
+		s.Args = serverArgs(s.Name, cfg.deflate, cfg.takeover, cfg.window)
 		if s.Name == "wsframe" {
 			s.Label = "wsframe " + treeVersion(ctx, rootDir)
 			continue

@@ -143,8 +143,9 @@ var deflateSettings = map[string]string{
 
 // takeoverSettings is deflateSettings with -takeover.
 var takeoverSettings = map[string]string{
-	"wsframe": "`wsbench serve -deflate-takeover`: accepts permessage-deflate with context takeover both ways, 15-bit windows; " +
-		"a compressor (klauspost/compress level 1) and an inflate window per connection; compresses replies of 64 bytes and more",
+	"wsframe": "`wsbench serve -deflate-takeover`: accepts permessage-deflate with context takeover both ways; with 15-bit windows a compressor " +
+		"(klauspost/compress level 1) per connection, with smaller ones (-deflate-window) a pooled compressor primed with the window the connection keeps; " +
+		"an inflate window per connection; compresses replies of 64 bytes and more",
 	"gws": "`PermessageDeflate{Enabled: true, ServerContextTakeover: true, ClientContextTakeover: true}`: context takeover both ways, " +
 		"gws's default windows for it (12 bits, 4 KiB), klauspost/compress level 1 and a window per connection; compresses every message",
 	"coder": "`CompressionMode: CompressionContextTakeover`: context takeover both ways; a compress/flate level 1 writer and a reader per connection; " +
@@ -153,10 +154,16 @@ var takeoverSettings = map[string]string{
 
 // settings returns how server name compresses in meta's sweep.
 func settings(meta *Meta, name string) string {
+	s := deflateSettings[name]
 	if meta.Takeover {
-		return takeoverSettings[name]
+		s = takeoverSettings[name]
 	}
-	return deflateSettings[name]
+	for _, srv := range meta.Servers {
+		if srv.Name == name && name == "wsframe" {
+			s += " (started as `wsbench " + strings.Join(srv.Args, " ") + "`)"
+		}
+	}
+	return s
 }
 
 // writeDeflateNotes says how each server compresses and what it
