@@ -33,12 +33,15 @@ const (
 // a data message whose first frame has RSV1 set (codec.Encoder.AppendFrame
 // with codec.Rsv1).
 //
-// With context takeover the compressor keeps its LZ77 window, and all of
-// its state, from one message to the next, so later messages can refer to
-// earlier ones; the compressed messages must then all be sent, in order.
-// That state is large (klauspost/compress v1.20.4, measured in the
-// README): 0.8 MiB per connection at level 1, 1.0 to 1.4 MiB at the other
-// levels and with a window under 32 KiB. Without context takeover
+// With context takeover the compressor keeps its LZ77 window from one
+// message to the next, so later messages can refer to earlier ones; the
+// compressed messages must then all be sent, in order. With a 15-bit
+// window it keeps all of its state, which is large (klauspost/compress
+// v1.20.4, measured in the README): 0.8 MiB per connection at level 1, 1.0
+// to 1.4 MiB at the other levels. With a smaller window it keeps only the
+// last window bytes it compressed (4 KiB at 12 bits), and primes a
+// compressor from a shared pool with them at the start of each message,
+// which costs time in proportion to the window. Without context takeover
 // (no_context_takeover for this endpoint), and always at HuffmanOnly, the
 // state is needed only while a message is being compressed: it comes from
 // a pool shared by all connections and goes back when the message ends,

@@ -88,9 +88,11 @@
 // With context takeover, a side keeps its window from one message to the
 // next, and later messages can refer to earlier ones: small messages that
 // resemble each other, such as JSON events, compress much better. The cost
-// is memory held per connection for as long as it lives: about 0.8 MiB for
-// the Compressor (klauspost/compress's encoder state) and 41 KiB for the
-// Decompressor (a 32 KiB window and Huffman tables). Without context
+// is memory held per connection for as long as it lives: with 15-bit
+// windows, about 0.8 MiB for the Compressor (klauspost/compress's encoder
+// state) and 41 KiB for the Decompressor (a 32 KiB window and Huffman
+// tables). With smaller windows the Compressor keeps only its window (4
+// KiB at 12 bits) and primes a pooled encoder with it for each message. Without context
 // takeover, that state is needed only while a message is being compressed
 // or inflated, and both take it from pools shared by all connections, so an
 // idle connection holds about 100 bytes. A server that expects many idle
