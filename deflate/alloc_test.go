@@ -11,9 +11,14 @@ import (
 // allocs returns the allocations of runs calls of f, in all: unlike
 // testing.AllocsPerRun, which divides and rounds down, it shows one
 // allocation in a hundred runs. Like it, it runs f once first and runs
-// with GOMAXPROCS 1.
+// with GOMAXPROCS 1; before that it collects garbage.
 func allocs(runs int, f func()) uint64 {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	// A whole collection first, so that none is under way or due while
+	// counting (a collection starts goroutines, whose allocation the
+	// runtime counts as ours, and empties sync.Pools); then f once, which
+	// refills the pools.
+	runtime.GC()
 	f()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
