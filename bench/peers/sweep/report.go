@@ -64,20 +64,13 @@ func markdown(meta *Meta, summary []*Summary, runs []*Run) string {
 	}
 	fmt.Fprintf(&b, "\nRuns made again because other processes were busy: %d; runs kept with other load still above %.2f CPUs: %d of %d.\n",
 		again, meta.MaxOther, still, len(runs))
-	var discarded []*Run
+	var discarded []string
 	for _, r := range runs {
 		if r.Discarded {
-			discarded = append(discarded, r)
+			discarded = append(discarded, fmt.Sprintf("round %d, %s, %s: %s", r.Round, r.Case, r.Server, oneLine(r.Reason)))
 		}
 	}
-	if len(discarded) == 0 {
-		b.WriteString("\nDiscarded runs: none (no run had a client error).\n")
-	} else {
-		fmt.Fprintf(&b, "\nDiscarded runs (%d of %d, left out of the medians):\n\n", len(discarded), len(runs))
-		for _, r := range discarded {
-			fmt.Fprintf(&b, "- round %d, %s, %s: %s\n", r.Round, r.Case, r.Server, oneLine(r.Reason))
-		}
-	}
+	writeDiscarded(&b, discarded, len(runs), "none (no run had a client error)")
 	return b.String()
 }
 
@@ -306,19 +299,25 @@ func memoryMarkdown(cfg config, meta *Meta, summary []*MemSummary, runs []*MemRu
 			mib(s.RSSBefore.Median), mib(s.RSSAfter.Median), kib(s.RSSPerConn.Median), rssVs, s.AllocsPerConn.Median, s.Sent, s.Echo, s.Runs, s.Of)
 	}
 	b.WriteString("\n\"vs wsframe\" divides a server's median per connection by wsframe's. \"sent → echo\" is the payload on the wire of the first message and of its echo.\n")
-	var discarded []*MemRun
+	var discarded []string
 	for _, r := range runs {
 		if r.Discarded {
-			discarded = append(discarded, r)
+			discarded = append(discarded, fmt.Sprintf("round %d, %s: %s", r.Round, r.Server, oneLine(r.Reason)))
 		}
 	}
-	if len(discarded) == 0 {
-		b.WriteString("\nDiscarded runs: none.\n")
-	} else {
-		fmt.Fprintf(&b, "\nDiscarded runs (%d of %d, left out of the medians):\n\n", len(discarded), len(runs))
-		for _, r := range discarded {
-			fmt.Fprintf(&b, "- round %d, %s: %s\n", r.Round, r.Server, oneLine(r.Reason))
-		}
-	}
+	writeDiscarded(&b, discarded, len(runs), "none")
 	return b.String()
+}
+
+// writeDiscarded lists the discarded runs, one line each, out of total
+// runs; none is what to say when there are none.
+func writeDiscarded(b *strings.Builder, lines []string, total int, none string) {
+	if len(lines) == 0 {
+		b.WriteString("\nDiscarded runs: " + none + ".\n")
+		return
+	}
+	fmt.Fprintf(b, "\nDiscarded runs (%d of %d, left out of the medians):\n\n", len(lines), total)
+	for _, l := range lines {
+		b.WriteString("- " + l + "\n")
+	}
 }
