@@ -50,9 +50,16 @@ func needNode(t *testing.T) string {
 // startNode runs testdata/node/peer.js and returns its standard output.
 func startNode(t *testing.T, mod string, args ...string) *bufio.Reader {
 	t.Helper()
+	return startPeer(t, []string{"WS_MODULE=" + mod}, "node", append([]string{"testdata/node/peer.js"}, args...)...)
+}
+
+// startPeer runs a peer's program with env added to the environment,
+// stops it when the test ends, and returns its standard output.
+func startPeer(t *testing.T, env []string, prog string, args ...string) *bufio.Reader {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, "node", append([]string{"testdata/node/peer.js"}, args...)...)
-	cmd.Env = append(os.Environ(), "WS_MODULE="+mod)
+	cmd := exec.CommandContext(ctx, prog, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

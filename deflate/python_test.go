@@ -2,9 +2,7 @@ package deflate
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -30,18 +28,7 @@ func needPython(t *testing.T) {
 // startPython runs testdata/python/peer.py and returns its standard output.
 func startPython(t *testing.T, args ...string) *bufio.Reader {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, python, append([]string{"testdata/python/peer.py"}, args...)...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); cmd.Wait() })
-	return bufio.NewReader(out)
+	return startPeer(t, nil, python, append([]string{"testdata/python/peer.py"}, args...)...)
 }
 
 func TestPythonServer(t *testing.T) {
