@@ -4,5 +4,6 @@ go 1.26.0
 
 require (
 	github.com/google/go-cmp v0.7.0
+	github.com/klauspost/compress v1.20.4
 	golang.org/x/sys v0.50.0
 )

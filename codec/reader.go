@@ -55,7 +55,7 @@ type Reader struct {
 	AllowedRsv uint8
 	// Decompress, when set, inflates messages whose first frame has RSV1
 	// set, as permessage-deflate sends them (RFC 7692 §6.2): a
-	// *deflate.Decompressor (module github.com/wsframe/wsframe/deflate)
+	// *deflate.Decompressor (package github.com/wsframe/wsframe/deflate)
 	// made for the parameters the handshake agreed on. RSV1 is then
 	// allowed on a message's first frame, and the Reader hands out the
 	// inflated payload; its errors (1007, 1009) end reading as the

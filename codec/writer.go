@@ -53,7 +53,7 @@ type Writer struct {
 	// Compress, when set, compresses data messages of CompressMin bytes
 	// and more (DefaultCompressMin when 0) and sends them with RSV1 set on
 	// their first frame, as permessage-deflate does (RFC 7692 §6.1): a
-	// *deflate.Compressor (module github.com/wsframe/wsframe/deflate)
+	// *deflate.Compressor (package github.com/wsframe/wsframe/deflate)
 	// made for the parameters the handshake agreed on. Shorter messages go
 	// out uncompressed, which the extension allows. Set both before the
 	// first write.

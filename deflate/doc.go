@@ -2,9 +2,8 @@
 // extension of [RFC 7692], for the frames of package codec and the
 // handshakes of package handshake.
 //
-// It is a module of its own, github.com/wsframe/wsframe/deflate, so that
-// programs that do not compress do not depend on the library it
-// compresses with, github.com/klauspost/compress. Inflating is done by
+// It compresses with github.com/klauspost/compress, which a program that
+// imports only codec and handshake does not compile. Inflating is done by
 // this package's own decoder, which, unlike compress/flate's and
 // klauspost's readers, can stop at any byte of its input and go on when
 // more arrives: compressed messages are inflated chunk by chunk as a

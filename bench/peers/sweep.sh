@@ -13,6 +13,5 @@ set -e
 cd "$(dirname "$0")"
 bin="${TMPDIR:-/tmp}/wsframe-sweep-bin"
 mkdir -p "$bin"
-# The repository's go.work, above this folder, leaves this module out.
-GOWORK=off go build -o "$bin/sweep" ./sweep
+go build -o "$bin/sweep" ./sweep
 exec "$bin/sweep" "$@"

@@ -5,11 +5,9 @@ go 1.26.0
 require (
 	github.com/klauspost/compress v1.20.4
 	github.com/wsframe/wsframe v0.0.0-00010101000000-000000000000
-	github.com/wsframe/wsframe/deflate v0.0.0-00010101000000-000000000000
 )
 
 require golang.org/x/sys v0.50.0 // indirect
 
+// Development only: compare against the checkout this folder sits in.
 replace github.com/wsframe/wsframe => ../..
-
-replace github.com/wsframe/wsframe/deflate => ..

@@ -3,11 +3,8 @@
 //
 // Usage (from bench/peers, or through ./sweep.sh):
 //
-//	GOWORK=off go run ./sweep [-cases 1x16,1x64K,64x16,64x1K,16x64K] [-duration 5s] [-rounds 3] [-warmup 1s] [-deflate]
-//	GOWORK=off go run ./sweep -memory [-deflate] [-memory-conns 500]
-//
-// (GOWORK=off because the repository's go.work, which leaves this module
-// out, would otherwise be found above it.)
+//	go run ./sweep [-cases 1x16,1x64K,64x16,64x1K,16x64K] [-duration 5s] [-rounds 3] [-warmup 1s] [-deflate]
+//	go run ./sweep -memory [-deflate] [-memory-conns 500]
 //
 // It builds `wsbench` (cmd/wsbench of the main module) and the servers in
 // servers/ into a temporary folder, starts every server on 127.0.0.1 with
@@ -215,16 +212,16 @@ func run(ctx context.Context) int {
 
 	fmt.Fprintf(os.Stderr, "sweep: building into %s\n", tmp)
 	wsbench := filepath.Join(tmp, "wsbench")
-	// cmd/wsbench is a module of its own, built with the go.work of the
-	// repository when there is one; this module is built without it.
-	if err := goBuild(ctx, filepath.Join(rootDir, "cmd", "wsbench"), wsbench, ".", false); err != nil {
+	// wsbench is built in the main module, from the checkout this folder
+	// is in; the peer servers in this module.
+	if err := goBuild(ctx, rootDir, wsbench, "./cmd/wsbench"); err != nil {
 		return fail(err)
 	}
 	for _, s := range servers {
 		s.bin = wsbench
 		if s.Name != "wsframe" {
 			s.bin = filepath.Join(tmp, s.Name)
-			if err := goBuild(ctx, peersDir, s.bin, "./servers/"+s.Name, true); err != nil {
+			if err := goBuild(ctx, peersDir, s.bin, "./servers/"+s.Name); err != nil {
 				return fail(err)
 			}
 		}
@@ -525,13 +522,10 @@ func (ps *procSet) stopAll() {
 	wg.Wait()
 }
 
-// goBuild builds pkg in dir into out, without a go.work if noWork.
-func goBuild(ctx context.Context, dir, out, pkg string, noWork bool) error {
+// goBuild builds pkg in dir into out.
+func goBuild(ctx context.Context, dir, out, pkg string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
 	cmd.Dir = dir
-	if noWork {
-		cmd.Env = append(os.Environ(), "GOWORK=off")
-	}
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s in %s: %v\n%s", pkg, dir, err, b)
 	}
@@ -541,9 +535,7 @@ func goBuild(ctx context.Context, dir, out, pkg string, noWork bool) error {
 // moduleDir returns the folder of bench/peers/go.mod, where the sweep must
 // be run from.
 func moduleDir() (string, error) {
-	cmd := exec.Command("go", "env", "GOMOD")
-	cmd.Env = append(os.Environ(), "GOWORK=off")
-	b, err := cmd.Output()
+	b, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}
@@ -1017,7 +1009,6 @@ func describe(ctx context.Context, cfg config, servers []*server, rootDir, peers
 		}
 		cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Version}}", s.Module)
 		cmd.Dir = peersDir
-		cmd.Env = append(os.Environ(), "GOWORK=off")
 		b, err := cmd.Output()
 		if err != nil {
 			return nil, fmt.Errorf("go list -m %s: %w", s.Module, err)
