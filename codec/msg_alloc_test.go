@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"testing"
+
+	"github.com/wsframe/wsframe/internal/testenv"
 )
 
 // repeatReader replays the same bytes forever, so a Reader can be measured
@@ -46,7 +48,7 @@ func TestMessageNoAllocs(t *testing.T) {
 			work := make([]byte, len(one))
 			var d Decoder
 			var ev Event
-			checkNoAllocs(t, "Decoder", func() {
+			testenv.NoAllocs(t, "Decoder", func() {
 				copy(work, one) // the decoder unmasks in place
 				for p := work; len(p) > 0; {
 					n, err := d.Next(p, &ev)
@@ -59,17 +61,17 @@ func TestMessageNoAllocs(t *testing.T) {
 			e := Encoder{Role: RoleClient, FragmentSize: tc.frag}
 			payload := bytes.Repeat([]byte("a"), tc.n)
 			out := make([]byte, 0, len(one)+64)
-			checkNoAllocs(t, "Encoder", func() { out, _ = e.AppendMessage(out[:0], OpText, payload) })
+			testenv.NoAllocs(t, "Encoder", func() { out, _ = e.AppendMessage(out[:0], OpText, payload) })
 
 			r := NewReader(&repeatReader{b: messageStream(t, tc.n, tc.frag, 3)}, RoleServer)
 			msg := make([]byte, 0, tc.n)
-			checkNoAllocs(t, "Reader.ReadMessage", func() {
+			testenv.NoAllocs(t, "Reader.ReadMessage", func() {
 				if _, m, err := r.ReadMessage(msg[:0]); err != nil || len(m) != tc.n {
 					t.Fatalf("ReadMessage: %d bytes, %v", len(m), err)
 				}
 			})
 			chunk := make([]byte, 1000)
-			checkNoAllocs(t, "Reader.NextReader", func() {
+			testenv.NoAllocs(t, "Reader.NextReader", func() {
 				_, mr, err := r.NextReader()
 				if err != nil {
 					t.Fatal(err)
@@ -84,8 +86,8 @@ func TestMessageNoAllocs(t *testing.T) {
 			})
 			for _, role := range []Role{RoleServer, RoleClient} {
 				w := NewWriter(io.Discard, role)
-				checkNoAllocs(t, "Writer.WriteMessage "+role.String(), func() { w.WriteMessage(OpBinary, payload) })
-				checkNoAllocs(t, "Writer.NextWriter "+role.String(), func() {
+				testenv.NoAllocs(t, "Writer.WriteMessage "+role.String(), func() { w.WriteMessage(OpBinary, payload) })
+				testenv.NoAllocs(t, "Writer.NextWriter "+role.String(), func() {
 					mw, _ := w.NextWriter(OpBinary)
 					mw.Write(payload[:tc.n/2])
 					mw.Write(payload[tc.n/2:])

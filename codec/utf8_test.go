@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
-	"runtime/debug"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/wsframe/wsframe/internal/testenv"
 )
 
 // forEachUTF8Kernel runs f once with each UTF-8 validator this build has on
@@ -218,7 +219,7 @@ func TestValidUTF8Cases(t *testing.T) {
 // can share the CPUs.
 func TestValidUTF8Exhaustive(t *testing.T) {
 	leads4, lasts := byteRange(0xf0, 0xf4), byteRange(0, 0xff)
-	if testing.Short() || raceEnabled() {
+	if testing.Short() || testenv.RaceEnabled {
 		leads4, lasts = []byte{0xf0, 0xf4}, utf8Edges
 	}
 	var funcs []func([]byte) bool
@@ -279,20 +280,6 @@ func TestValidUTF8Exhaustive(t *testing.T) {
 	}
 }
 
-// raceEnabled reports whether the test binary was built with -race.
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
-}
-
 // utf8Edges are the byte values where the rules change: ASCII, the
 // continuation ranges that E0, ED, F0 and F4 accept or reject, the lead
 // bytes at the ends of each class and bytes that never occur.
@@ -343,7 +330,7 @@ func TestValidUTF8Offsets(t *testing.T) {
 			}
 		}
 	}
-	if testing.Short() || raceEnabled() {
+	if testing.Short() || testenv.RaceEnabled {
 		// Only the two-byte sequences of utf8Edges, and every fourth
 		// longer one.
 		short := seqs[:0:0]
@@ -756,15 +743,15 @@ func TestUTF8NoAllocs(t *testing.T) {
 		for _, n := range []int{0, 3, 16, 40, 125, 1024, 65536} {
 			p := utf8Text("mixed", n)
 			bad := append(bytes.Clone(p), 0xff)
-			checkNoAllocs(t, fmt.Sprintf("ValidUTF8 %s n=%d", k, n), func() { sink = ValidUTF8(p) })
-			checkNoAllocs(t, fmt.Sprintf("ValidUTF8 %s invalid n=%d", k, n), func() { sink = ValidUTF8(bad) })
+			testenv.NoAllocs(t, fmt.Sprintf("ValidUTF8 %s n=%d", k, n), func() { sink = ValidUTF8(p) })
+			testenv.NoAllocs(t, fmt.Sprintf("ValidUTF8 %s invalid n=%d", k, n), func() { sink = ValidUTF8(bad) })
 			var v UTF8Validator
-			checkNoAllocs(t, fmt.Sprintf("UTF8Validator %s n=%d", k, n), func() {
+			testenv.NoAllocs(t, fmt.Sprintf("UTF8Validator %s n=%d", k, n), func() {
 				v.Reset()
 				half := len(p) / 2
 				sink = v.Feed(p[:half]) && v.Feed(p[half:]) && v.Done()
 			})
-			checkNoAllocs(t, fmt.Sprintf("UTF8Validator %s invalid n=%d", k, n), func() {
+			testenv.NoAllocs(t, fmt.Sprintf("UTF8Validator %s invalid n=%d", k, n), func() {
 				v.Reset()
 				sink = v.Feed(bad) || v.Done()
 			})

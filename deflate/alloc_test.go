@@ -2,32 +2,11 @@ package deflate
 
 import (
 	"fmt"
-	"runtime"
 	"testing"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/internal/testenv"
 )
-
-// allocs returns the allocations of runs calls of f, in all: unlike
-// testing.AllocsPerRun, which divides and rounds down, it shows one
-// allocation in a hundred runs. Like it, it runs f once first and runs
-// with GOMAXPROCS 1; before that it collects garbage.
-func allocs(runs int, f func()) uint64 {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	// A whole collection first, so that none is under way or due while
-	// counting (a collection starts goroutines, whose allocation the
-	// runtime counts as ours, and empties sync.Pools); then f once, which
-	// refills the pools.
-	runtime.GC()
-	f()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range runs {
-		f()
-	}
-	runtime.ReadMemStats(&after)
-	return after.Mallocs - before.Mallocs
-}
 
 // allocsPerMessage compresses and inflates msgs in turn, reusing every
 // buffer, and returns the average allocations of one compression and of
@@ -53,7 +32,7 @@ func allocsPerMessage(t *testing.T, msgs [][]byte, takeover bool, bits int) (com
 	// holds them, so the payloads differ, and the buffer has room.
 	buf := make([]byte, 0, 2*len(msgs[0]))
 	i := 0
-	comp = allocs(2*len(msgs), func() {
+	comp = testenv.Allocs(2*len(msgs), func() {
 		buf, _ = c.AppendMessage(buf[:0], msgs[i%len(msgs)])
 		i++
 	})
@@ -70,12 +49,12 @@ func allocsPerMessage(t *testing.T, msgs [][]byte, takeover bool, bits int) (com
 			t.Fatal(err)
 		}
 	}
-	decomp = allocs(2*len(msgs), inflate)
+	decomp = testenv.Allocs(2*len(msgs), inflate)
 	// The same with testing.AllocsPerRun, which rounds its average down.
-	if avg := testing.AllocsPerRun(len(msgs), inflate); avg != 0 && (takeover || !raceEnabled) {
+	if avg := testing.AllocsPerRun(len(msgs), inflate); avg != 0 && (takeover || !testenv.RaceEnabled) {
 		t.Errorf("AllocsPerRun: %v allocations per inflation", avg)
 	}
-	if avg := testing.AllocsPerRun(len(msgs), func() { buf, _ = c.AppendMessage(buf[:0], msgs[i%len(msgs)]); i++ }); avg != 0 && (!pooled || !raceEnabled) {
+	if avg := testing.AllocsPerRun(len(msgs), func() { buf, _ = c.AppendMessage(buf[:0], msgs[i%len(msgs)]); i++ }); avg != 0 && (!pooled || !testenv.RaceEnabled) {
 		t.Errorf("AllocsPerRun: %v allocations per compression", avg)
 	}
 	return comp, decomp
@@ -96,7 +75,7 @@ func TestNoAllocs(t *testing.T) {
 				t.Run(fmt.Sprintf("%s/%d/takeover=%v/bits=%d", kind, n, tc.takeover, tc.bits), func(t *testing.T) {
 					comp, decomp := allocsPerMessage(t, msgs, tc.takeover, tc.bits)
 					t.Logf("allocations in all: %d to compress %d messages, %d to inflate them", comp, 2*len(msgs), decomp)
-					if raceEnabled && (!tc.takeover || tc.bits < 15) {
+					if testenv.RaceEnabled && (!tc.takeover || tc.bits < 15) {
 						return // the race detector's sync.Pool drops items
 					}
 					if comp != 0 || decomp != 0 {

@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	kpflate "github.com/klauspost/compress/flate"
+
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/internal/testenv"
 )
 
 // flusher is a flate writer from either library.
@@ -68,7 +70,7 @@ func kpWriter(level int) func(io.Writer) flusher {
 
 // lightTests reports whether to leave out the largest inputs: with -short,
 // and under the race detector, which makes them ten times slower.
-func lightTests() bool { return testing.Short() || raceEnabled }
+func lightTests() bool { return testing.Short() || testenv.RaceEnabled }
 
 // testInputs returns inputs of many sizes and kinds, up to 1 MiB.
 func testInputs() map[string][]byte {

@@ -1,7 +1,6 @@
 package deflate
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/handshake"
+	"github.com/wsframe/wsframe/internal/testenv"
 )
 
 // Interoperability with Node's ws 8.23.0, whose permessage-deflate runs on
@@ -47,30 +47,15 @@ func needNode(t *testing.T) string {
 	return mod
 }
 
-// startNode runs testdata/node/peer.js and returns its standard output.
-func startNode(t *testing.T, mod string, args ...string) *bufio.Reader {
+// startNode runs testdata/node/peer.js until the test ends.
+func startNode(t *testing.T, mod string, args ...string) *testenv.Proc {
 	t.Helper()
-	return startPeer(t, []string{"WS_MODULE=" + mod}, "node", append([]string{"testdata/node/peer.js"}, args...)...)
+	return testenv.Start(t, []string{"WS_MODULE=" + mod}, "node", append([]string{"testdata/node/peer.js"}, args...)...)
 }
 
-// startPeer runs a peer's program with env added to the environment,
-// stops it when the test ends, and returns its standard output.
-func startPeer(t *testing.T, env []string, prog string, args ...string) *bufio.Reader {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, prog, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); cmd.Wait() })
-	return bufio.NewReader(out)
-}
+// peerWait bounds the wait for a peer script's line: its port, or the
+// response it saw once it is done.
+const peerWait = 60 * time.Second
 
 // interopMessages are what the tests send: small and large JSON and text,
 // binary data that does not compress, and an empty message.
@@ -221,11 +206,7 @@ func TestNodeServer(t *testing.T) {
 		for _, e := range exchangers {
 			ex := e.ex
 			t.Run(e.name+"/"+tc.node+ClientOffer(tc.client), func(t *testing.T) {
-				out := startNode(t, mod, "server", tc.node)
-				port, err := out.ReadString('\n')
-				if err != nil {
-					t.Fatal(err)
-				}
+				port := startNode(t, mod, "server", tc.node).Line(t, peerWait)
 				dialExchange(t, port, tc.client, tc.want, msgs, ex)
 			})
 		}
@@ -256,11 +237,10 @@ func TestNodeClient(t *testing.T) {
 			ex := e.ex
 			t.Run(e.name+"/"+tc.node+string(name), func(t *testing.T) {
 				url, reply, done := exchangeServer(t, tc.server, msgs, ex)
-				out := startNode(t, mod, "client", tc.node, url)
-				ext, err := out.ReadString('\n')
+				ext := startNode(t, mod, "client", tc.node, url).Line(t, peerWait)
 				waitDone(t, done)
-				if err != nil || strings.TrimSpace(ext) != tc.reply || *reply != tc.reply {
-					t.Errorf("ws saw %q, %v; the server answered %q; want %q", ext, err, *reply, tc.reply)
+				if strings.TrimSpace(ext) != tc.reply || *reply != tc.reply {
+					t.Errorf("ws saw %q; the server answered %q; want %q", ext, *reply, tc.reply)
 				}
 			})
 		}

@@ -3,29 +3,17 @@ package deflate
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/handshake"
+	"github.com/wsframe/wsframe/internal/testvectors"
 )
 
-// readHead returns the bytes of a captured handshake head in the main
-// module's testdata.
-func readHead(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "handshake", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // TestNegotiateRealOffers negotiates the offers that browsers and
-// libraries sent (../testdata/handshake/request-*.http).
+// libraries sent (internal/testvectors/handshake/request-*.http).
 func TestNegotiateRealOffers(t *testing.T) {
 	for _, tc := range []struct {
 		file string
@@ -48,7 +36,7 @@ func TestNegotiateRealOffers(t *testing.T) {
 		{"request-webkit.http", ServerOptions{ServerNoContextTakeover: true, ClientNoContextTakeover: true},
 			"permessage-deflate; server_no_context_takeover; client_no_context_takeover"},
 	} {
-		req, _, err := handshake.ParseRequest(readHead(t, tc.file))
+		req, _, err := handshake.ParseRequest(testvectors.Head(tc.file))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.file, err)
 		}
@@ -79,9 +67,9 @@ func TestNegotiateRealOffers(t *testing.T) {
 
 // TestParseRealResponses reads the replies real servers gave to the offer
 // "permessage-deflate; client_max_window_bits", which is ClientOffer's
-// default (../testdata/handshake/response-*-offer.http).
+// default (internal/testvectors/handshake/response-*-offer.http).
 func TestParseRealResponses(t *testing.T) {
-	sent, _, err := handshake.ParseRequest(readHead(t, "sent-to-servers-offer.http"))
+	sent, _, err := handshake.ParseRequest(testvectors.Head("sent-to-servers-offer.http"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +87,7 @@ func TestParseRealResponses(t *testing.T) {
 		{"response-gorilla-websocket-offer.http", noTakeover},
 		{"response-gobwas-ws-offer.http", noTakeover},
 	} {
-		resp, _, err := handshake.ParseResponse(readHead(t, tc.file), []byte("dGhlIHNhbXBsZSBub25jZQ=="))
+		resp, _, err := handshake.ParseResponse(testvectors.Head(tc.file), []byte("dGhlIHNhbXBsZSBub25jZQ=="))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.file, err)
 		}

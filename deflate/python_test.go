@@ -1,11 +1,12 @@
 package deflate
 
 import (
-	"bufio"
 	"encoding/json"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/wsframe/wsframe/internal/testenv"
 )
 
 // Interoperability with Python's websockets 10.4 (Debian's
@@ -25,10 +26,10 @@ func needPython(t *testing.T) {
 	}
 }
 
-// startPython runs testdata/python/peer.py and returns its standard output.
-func startPython(t *testing.T, args ...string) *bufio.Reader {
+// startPython runs testdata/python/peer.py until the test ends.
+func startPython(t *testing.T, args ...string) *testenv.Proc {
 	t.Helper()
-	return startPeer(t, nil, python, append([]string{"testdata/python/peer.py"}, args...)...)
+	return testenv.Start(t, nil, python, append([]string{"testdata/python/peer.py"}, args...)...)
 }
 
 func TestPythonServer(t *testing.T) {
@@ -50,11 +51,7 @@ func TestPythonServer(t *testing.T) {
 		for _, e := range exchangers {
 			ex := e.ex
 			t.Run(e.name+"/"+tc.python+ClientOffer(tc.client), func(t *testing.T) {
-				out := startPython(t, "server", tc.python)
-				port, err := out.ReadString('\n')
-				if err != nil {
-					t.Fatal(err)
-				}
+				port := startPython(t, "server", tc.python).Line(t, peerWait)
 				dialExchange(t, port, tc.client, tc.want, msgs, ex)
 			})
 		}
@@ -78,11 +75,10 @@ func TestPythonClient(t *testing.T) {
 			ex := e.ex
 			t.Run(e.name+"/"+tc.python+string(name), func(t *testing.T) {
 				url, reply, done := exchangeServer(t, tc.server, msgs, ex)
-				out := startPython(t, "client", tc.python, url)
-				ext, err := out.ReadString('\n')
+				ext := startPython(t, "client", tc.python, url).Line(t, peerWait)
 				waitDone(t, done)
-				if err != nil || strings.TrimSpace(ext) != *reply {
-					t.Errorf("websockets saw %q, %v; the server answered %q", ext, err, *reply)
+				if strings.TrimSpace(ext) != *reply {
+					t.Errorf("websockets saw %q; the server answered %q", ext, *reply)
 				}
 			})
 		}

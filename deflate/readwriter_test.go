@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/internal/testenv"
 )
 
 // Compressed messages through codec.Writer and codec.Reader, whose
@@ -213,7 +214,7 @@ func TestReaderLimits(t *testing.T) {
 // Reader inflating allocate nothing per message, with and without context
 // takeover.
 func TestReadWriterNoAllocs(t *testing.T) {
-	if raceEnabled {
+	if testenv.RaceEnabled {
 		t.Skip("the race detector allocates")
 	}
 	msgs := messages("json", 4<<10, 8)
@@ -243,7 +244,7 @@ func TestReadWriterNoAllocs(t *testing.T) {
 		for range 2 * len(msgs) { // grow every buffer
 			roundTrip()
 		}
-		if n := allocs(4*len(msgs), roundTrip); n > 0 {
+		if n := testenv.Allocs(4*len(msgs), roundTrip); n > 0 {
 			t.Errorf("takeover %v: %d allocations in %d messages; want 0", takeover, n, 4*len(msgs))
 		}
 	}

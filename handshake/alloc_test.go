@@ -2,53 +2,43 @@ package handshake
 
 import (
 	"bytes"
-	"os"
 	"testing"
+
+	"github.com/wsframe/wsframe/internal/testenv"
+	"github.com/wsframe/wsframe/internal/testvectors"
 )
 
-func checkNoAllocs(t *testing.T, name string, f func()) {
-	t.Helper()
-	if n := testing.AllocsPerRun(100, f); n != 0 {
-		t.Errorf("%s: got %v allocs, want 0", name, n)
-	}
-}
-
-func chromiumHead(t testing.TB) []byte {
-	b, err := os.ReadFile("../testdata/handshake/request-chromium-protocols.http")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// chromiumHead is what Chromium 156 sent, offering two subprotocols.
+func chromiumHead() []byte { return testvectors.Head("request-chromium-protocols.http") }
 
 // TestNoAllocs covers the server's hot path: parse the request, answer it.
 func TestNoAllocs(t *testing.T) {
-	head := chromiumHead(t)
+	head := chromiumHead()
 	buf := bytes.Clone(head)
 	out := make([]byte, 0, 512)
 	var sink error
 	var n int
-	checkNoAllocs(t, "ParseRequest", func() {
+	testenv.NoAllocs(t, "ParseRequest", func() {
 		copy(buf, head)
 		_, n, sink = ParseRequest(buf)
 	})
 	req, _, _ := ParseRequest(buf)
-	checkNoAllocs(t, "AppendAccept", func() { out = AppendAccept(out[:0], req.Key) })
-	checkNoAllocs(t, "AppendResponse", func() { out = AppendResponse(out[:0], req.Key, "chat", "permessage-deflate") })
-	checkNoAllocs(t, "AppendReject", func() { out = AppendReject(out[:0], 426, ErrVersion.Rule) })
-	checkNoAllocs(t, "ValidKey", func() { _ = ValidKey(req.Key) })
-	checkNoAllocs(t, "Protocols.Elements", func() {
+	testenv.NoAllocs(t, "AppendAccept", func() { out = AppendAccept(out[:0], req.Key) })
+	testenv.NoAllocs(t, "AppendResponse", func() { out = AppendResponse(out[:0], req.Key, "chat", "permessage-deflate") })
+	testenv.NoAllocs(t, "AppendReject", func() { out = AppendReject(out[:0], 426, ErrVersion.Rule) })
+	testenv.NoAllocs(t, "ValidKey", func() { _ = ValidKey(req.Key) })
+	testenv.NoAllocs(t, "Protocols.Elements", func() {
 		for p := range req.Protocols.Elements {
 			n += len(p)
 		}
 	})
-	checkNoAllocs(t, "Header", func() { n += len(req.Header("user-agent")) })
+	testenv.NoAllocs(t, "Header", func() { n += len(req.Header("user-agent")) })
 	supported := []string{"x", "superchat"}
-	checkNoAllocs(t, "Request.SelectProtocol", func() { n += len(req.SelectProtocol(supported)) })
+	testenv.NoAllocs(t, "Request.SelectProtocol", func() { n += len(req.SelectProtocol(supported)) })
 	old := []byte("GET / HTTP/1.0\r\n\r\n")
-	checkNoAllocs(t, "ParseRequest error", func() { _, _, sink = ParseRequest(old) })
-	checkNoAllocs(t, "ParseRequest incomplete", func() { _, _, sink = ParseRequest(head[:100]) })
+	testenv.NoAllocs(t, "ParseRequest error", func() { _, _, sink = ParseRequest(old) })
+	testenv.NoAllocs(t, "ParseRequest incomplete", func() { _, _, sink = ParseRequest(head[:100]) })
 	resp := AppendResponse(nil, []byte(rfcKey), "", "")
-	checkNoAllocs(t, "ParseResponse", func() { _, _, sink = ParseResponse(resp, []byte(rfcKey)) })
+	testenv.NoAllocs(t, "ParseResponse", func() { _, _, sink = ParseResponse(resp, []byte(rfcKey)) })
 	_, _ = sink, n
 }

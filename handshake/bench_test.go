@@ -6,7 +6,7 @@ import (
 )
 
 func BenchmarkParseRequest(b *testing.B) {
-	head := chromiumHead(b)
+	head := chromiumHead()
 	buf := bytes.Clone(head)
 	b.SetBytes(int64(len(head)))
 	b.ReportAllocs()
@@ -38,7 +38,7 @@ func BenchmarkAppendResponse(b *testing.B) {
 // BenchmarkServerHandshake is a server's whole job: parse the request and
 // write the reply.
 func BenchmarkServerHandshake(b *testing.B) {
-	head := chromiumHead(b)
+	head := chromiumHead()
 	buf := bytes.Clone(head)
 	out := make([]byte, 0, 256)
 	b.ReportAllocs()

@@ -2,17 +2,14 @@ package handshake
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/wsframe/wsframe/internal/testvectors"
 )
 
 func addHeads(f *testing.F, pattern string) {
-	files, _ := filepath.Glob(filepath.Join("..", "testdata", "handshake", pattern))
-	for _, file := range files {
-		if b, err := os.ReadFile(file); err == nil {
-			f.Add(b)
-		}
+	for _, b := range testvectors.Heads(pattern) {
+		f.Add(b)
 	}
 }
 

@@ -3,29 +3,11 @@ package handshake
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// readHeads returns the testdata heads whose file names match pattern.
-func readHeads(t *testing.T, pattern string) map[string][]byte {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("..", "testdata", "handshake", pattern))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no testdata matches %s: %v", pattern, err)
-	}
-	heads := map[string][]byte{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		heads[filepath.Base(f)] = b
-	}
-	return heads
-}
+	"github.com/wsframe/wsframe/internal/testvectors"
+)
 
 func TestAcceptVectors(t *testing.T) {
 	for key, want := range map[string]string{
@@ -75,7 +57,7 @@ func TestNewKey(t *testing.T) {
 // TestParseCapturedRequests parses the heads real clients sent (see
 // testdata/handshake/SOURCES.md) and the seed article's.
 func TestParseCapturedRequests(t *testing.T) {
-	for name, head := range readHeads(t, "request-*.http") {
+	for name, head := range testvectors.Heads("request-*.http") {
 		t.Run(name, func(t *testing.T) {
 			b := append(bytes.Clone(head), 0x81, 0x85) // the first frame bytes follow
 			req, n, err := ParseRequest(b)
@@ -135,7 +117,7 @@ func TestParseSeedRequest(t *testing.T) {
 
 // TestParseRequestPrefixes feeds every proper prefix of real heads.
 func TestParseRequestPrefixes(t *testing.T) {
-	for name, head := range readHeads(t, "request-*.http") {
+	for name, head := range testvectors.Heads("request-*.http") {
 		for i := 0; i < len(head); i++ {
 			req, n, err := ParseRequest(bytes.Clone(head[:i]))
 			if err != ErrIncomplete || n != 0 || req.Method != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/wsframe/wsframe/internal/testvectors"
 )
 
 const rfcKey = "dGhlIHNhbXBsZSBub25jZQ=="
@@ -12,7 +14,7 @@ const rfcKey = "dGhlIHNhbXBsZSBub25jZQ=="
 // TestParseCapturedResponses parses what real servers answered to
 // testdata/handshake/sent-to-servers*.http, which carry the RFC's key.
 func TestParseCapturedResponses(t *testing.T) {
-	for name, head := range readHeads(t, "response-*.http") {
+	for name, head := range testvectors.Heads("response-*.http") {
 		t.Run(name, func(t *testing.T) {
 			key := rfcKey
 			if name == "response-seed.http" {
@@ -46,7 +48,7 @@ func TestParseCapturedResponses(t *testing.T) {
 }
 
 func TestParseResponsePrefixes(t *testing.T) {
-	for name, head := range readHeads(t, "response-*.http") {
+	for name, head := range testvectors.Heads("response-*.http") {
 		for i := 0; i < len(head); i++ {
 			resp, n, err := ParseResponse(bytes.Clone(head[:i]), []byte(rfcKey))
 			if err != ErrIncomplete || n != 0 || resp.Status != 0 {

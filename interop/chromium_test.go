@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/internal/testenv"
 )
 
 // browserPage runs in Chromium against `wsbench serve`: text, multibyte
@@ -65,10 +66,10 @@ ws.onclose = function (e) {
 // loopback port and returns a client for the page it opened at url.
 func chromium(t *testing.T, url string) *cdp {
 	t.Helper()
-	need(t, haveCommand("chromium"), "chromium", "apt-get install chromium")
+	testenv.NeedCommand(t, "chromium", "apt-get install chromium")
 	port := freePort(t)
 	profile := t.TempDir()
-	startProcess(t, "chromium", "--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
+	testenv.Start(t, nil, "chromium", "--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--disable-features=LocalNetworkAccessChecks", "--user-data-dir="+profile,
 		fmt.Sprintf("--remote-debugging-port=%d", port), url)
@@ -147,7 +148,7 @@ func (p *cdp) waitFor(t *testing.T, expr string, d time.Duration) {
 // serve`: the page sends "Can you hear me?" and must show the server's
 // "Loud and clear!".
 func TestChromiumSeedDemo(t *testing.T) {
-	addr := startServe(t)
+	addr := startServe(t).addr
 	p := chromium(t, "http://"+addr+"/")
 	p.waitFor(t, `document.getElementById("reply").textContent === "Loud and clear!"`, 30*time.Second)
 	if got := string(p.eval(t, `document.getElementById("sent").textContent`)); got != `"Can you hear me?"` {
@@ -166,7 +167,7 @@ func TestChromiumMessages(t *testing.T) {
 }
 
 func testChromiumMessages(t *testing.T, serveArgs []string, compress bool) {
-	addr := startServe(t, serveArgs...)
+	addr := startServe(t, serveArgs...).addr
 	page := strings.Replace(browserPage, "WSURL", `"ws://`+addr+`/echo"`, 1)
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

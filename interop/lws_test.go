@@ -10,6 +10,7 @@ import (
 
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/handshake"
+	"github.com/wsframe/wsframe/internal/testenv"
 )
 
 // TestLibwebsockets runs this module's client against Debian's
@@ -29,12 +30,12 @@ import (
 //     test sends.
 func TestLibwebsockets(t *testing.T) {
 	const server = "libwebsockets-test-server"
-	need(t, haveCommand(server), "libwebsockets' test server", "apt-get install libwebsockets-test-server")
+	testenv.NeedCommand(t, server, "apt-get install libwebsockets-test-server")
 	port := freePort(t)
 	// By default it listens on port 7681 of every interface; --interface=lo
-	// keeps it on loopback. startProcess kills it when the test ends,
+	// keeps it on loopback. testenv.Start stops it when the test ends,
 	// failed or not.
-	startProcess(t, server, "--port="+strconv.Itoa(port), "--interface=lo")
+	testenv.Start(t, nil, server, "--port="+strconv.Itoa(port), "--interface=lo")
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	waitListening(t, addr, 20*time.Second)
 	url := "ws://" + addr + "/"

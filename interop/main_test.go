@@ -1,7 +1,6 @@
 package interop
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -12,12 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/handshake"
+	"github.com/wsframe/wsframe/internal/testenv"
 )
 
 // wsbenchBin is the wsbench binary built for these tests.
@@ -40,40 +39,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// serveProc is a `wsbench serve` the test started.
+type serveProc struct {
+	*testenv.Proc
+	addr string // host:port it listens on
+}
+
 // startServe runs `wsbench serve` on a free loopback port until the test
-// ends and returns its address.
-func startServe(t *testing.T, args ...string) string {
+// ends (testenv.Start interrupts it then, as Ctrl-C would).
+func startServe(t *testing.T, args ...string) serveProc {
 	t.Helper()
-	cmd := exec.Command(wsbenchBin, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("wsbench serve: %v", err)
-	}
-	go io.Copy(io.Discard, stdout)
-	m := regexp.MustCompile(`http://([0-9.:]+)/`).FindStringSubmatch(line)
-	if m == nil {
-		t.Fatalf("wsbench serve printed %q", line)
-	}
-	return m[1]
+	p := testenv.Start(t, nil, wsbenchBin, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
+	m := p.Match(t, regexp.MustCompile(`http://([0-9.:]+)/`), 10*time.Second)
+	return serveProc{p, m[1]}
 }
 
 // need skips t when a peer is missing, saying how to get it.
@@ -82,11 +60,6 @@ func need(t *testing.T, ok bool, what, install string) {
 	if !ok {
 		t.Skipf("%s is not installed (%s); .ci/run installs it", what, install)
 	}
-}
-
-func haveCommand(name string) bool {
-	_, err := exec.LookPath(name)
-	return err == nil
 }
 
 // freePort returns a loopback port nobody listens on now.
@@ -111,25 +84,6 @@ func waitListening(t *testing.T, addr string, d time.Duration) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("nothing listens on %s after %v", addr, d)
-}
-
-// startProcess runs a peer program until the test ends.
-func startProcess(t *testing.T, name string, args ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("%s output:\n%s", name, out.String())
-		}
-	})
-	return cmd
 }
 
 // wsClient is this module's client side of a connection to a peer.
@@ -219,5 +173,3 @@ func echoMatrix(t *testing.T, url string) {
 		t.Errorf("peer answered our close 4001 with %v", ce.Code)
 	}
 }
-
-var _ = strings.Contains

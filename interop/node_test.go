@@ -1,7 +1,6 @@
 package interop
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,15 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/internal/testenv"
 )
 
 // Node's ws, pinned in testdata/node/package-lock.json and installed there
@@ -34,7 +32,7 @@ var nodePeer = scriptPeer{
 
 func needNode(t *testing.T) {
 	t.Helper()
-	need(t, haveCommand("node"), "node", "apt-get install nodejs npm")
+	testenv.NeedCommand(t, "node", "apt-get install nodejs npm")
 	_, err := os.Stat("testdata/node/node_modules/ws/package.json")
 	need(t, err == nil, nodePeer.name, nodePeer.install)
 }
@@ -166,7 +164,7 @@ var serveModes = []struct {
 func testPeerClients(t *testing.T, p scriptPeer) peerReport {
 	var r peerReport
 	for _, m := range serveModes {
-		t.Run(m.name, func(t *testing.T) { r = testPeerClient(t, p, startServe(t, m.args...), m.compress) })
+		t.Run(m.name, func(t *testing.T) { r = testPeerClient(t, p, startServe(t, m.args...).addr, m.compress) })
 	}
 	return r
 }
@@ -213,132 +211,33 @@ func testPeerClient(t *testing.T, p scriptPeer, addr string, compress bool) peer
 	return r
 }
 
-// serveProcess is a `wsbench serve` whose process the test controls.
-type serveProcess struct {
-	addr   string
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when cmd.Wait returns; err is then set
-	err    error
-}
-
-// startServeCmd is startServe for tests that signal the process
-// themselves. It is stopped, if still running, when the test ends.
-func startServeCmd(t *testing.T) *serveProcess {
-	t.Helper()
-	cmd := exec.Command(wsbenchBin, "serve", "-addr", "127.0.0.1:0")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr peerBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &serveProcess{cmd: cmd, exited: make(chan struct{})}
-	lines := make(chan string, 1)
-	go func() {
-		br := bufio.NewReader(stdout)
-		line, _ := br.ReadString('\n')
-		lines <- line
-		io.Copy(io.Discard, br)
-		s.err = cmd.Wait()
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-s.exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-s.exited
-		}
-		if t.Failed() && stderr.Len() > 0 {
-			t.Logf("wsbench serve stderr:\n%s", stderr.String())
-		}
-	})
-	var line string
-	select {
-	case line = <-lines:
-	case <-time.After(10 * time.Second):
-		t.Fatal("wsbench serve printed nothing in 10s")
-	}
-	m := regexp.MustCompile(`http://([0-9.:]+)/`).FindStringSubmatch(line)
-	if m == nil {
-		t.Fatalf("wsbench serve printed %q", line)
-	}
-	s.addr = m[1]
-	return s
-}
-
 // testServerInitiatedClose connects p's client in wait mode to a wsbench
 // serve of its own, interrupts that server, and checks that the client
 // received close 1001 (going away).
 func testServerInitiatedClose(t *testing.T, p scriptPeer) {
 	t.Helper()
-	s := startServeCmd(t)
-	ctx, cancel := context.WithTimeout(context.Background(), peerTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, p.prog, p.client, "wait", "ws://"+s.addr+"/wait")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr peerBuffer
-	cmd.Stderr = &stderr
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// The script prints two lines; the buffer keeps the scanner from
-	// blocking whatever the test does.
-	lines := make(chan string, 16)
-	done := make(chan struct{})
-	var waitErr error
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		waitErr = cmd.Wait() // after the last read from stdout, as Wait requires
-		close(done)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-		if t.Failed() {
-			t.Logf("%s client stderr:\n%s", p.name, stderr.String())
-		}
-	})
+	s := startServe(t)
+	client := testenv.Start(t, nil, p.prog, p.client, "wait", "ws://"+s.addr+"/wait")
 	next := func(what string) peerReport {
 		t.Helper()
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				t.Fatalf("%s client ended before %s", p.name, what)
-			}
-			var r peerReport
-			if err := json.Unmarshal([]byte(line), &r); err != nil {
-				t.Fatalf("%s client printed %q: %v", p.name, line, err)
-			}
-			return r
-		case <-time.After(20 * time.Second):
-			t.Fatalf("%s client: no %s within 20s", p.name, what)
+		line := client.Line(t, 20*time.Second)
+		var r peerReport
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("%s client printed %q: %v", p.name, line, err)
 		}
-		panic("unreachable")
+		return r
 	}
 	if r := next("open event"); r.Event != "open" {
 		t.Fatalf("%s client: %+v; want the open event", p.name, r)
 	}
-	if err := s.cmd.Process.Signal(os.Interrupt); err != nil {
+	if err := s.Cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
 	r := next("close event")
 	select {
-	case <-done:
-		if waitErr != nil {
-			t.Errorf("%s client: %v", p.name, waitErr)
+	case <-client.Exited():
+		if err := client.Err(); err != nil {
+			t.Errorf("%s client: %v", p.name, err)
 		}
 	case <-time.After(20 * time.Second):
 		t.Errorf("%s client still running 20s after the close", p.name)
@@ -348,9 +247,9 @@ func testServerInitiatedClose(t *testing.T, p scriptPeer) {
 	}
 	t.Logf("%s %s saw close %d %q", r.Peer, r.Version, r.Code, r.Reason)
 	select {
-	case <-s.exited:
-		if s.err != nil {
-			t.Errorf("wsbench serve after SIGINT: %v", s.err)
+	case <-s.Exited():
+		if err := s.Err(); err != nil {
+			t.Errorf("wsbench serve after SIGINT: %v", err)
 		}
 	case <-time.After(10 * time.Second):
 		t.Errorf("wsbench serve still running 10s after SIGINT")
@@ -410,7 +309,7 @@ func testPeerServer(t *testing.T, p scriptPeer) {
 	t.Helper()
 	port := freePort(t)
 	events := filepath.Join(t.TempDir(), "events.jsonl")
-	startProcess(t, p.prog, p.server, strconv.Itoa(port), events)
+	testenv.Start(t, nil, p.prog, p.server, strconv.Itoa(port), events)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	waitListening(t, addr, 20*time.Second)
 
@@ -459,29 +358,4 @@ func testPeerServer(t *testing.T, p scriptPeer) {
 			t.Error("peer says it received our close before sending its own")
 		}
 	})
-}
-
-// peerBuffer is a bytes.Buffer that a process writes while the test
-// may read it.
-type peerBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *peerBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *peerBuffer) Len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Len()
-}
-
-func (l *peerBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -5,21 +5,17 @@ import (
 	"bytes"
 	"net"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/wsframe/wsframe/handshake"
+	"github.com/wsframe/wsframe/internal/testvectors"
 )
 
-// A browser's request, captured from Chromium 156 (testdata/handshake).
+// A browser's request, captured from Chromium 156.
 func browserRequest(b *testing.B) []byte {
-	head, err := os.ReadFile("../../testdata/handshake/request-chromium-protocols.http")
-	if err != nil {
-		b.Fatal(err)
-	}
-	return head
+	return testvectors.Head("request-chromium-protocols.http")
 }
 
 // BenchmarkServerHandshake goes from the bytes of a browser's request to
