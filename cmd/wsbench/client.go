@@ -1,524 +1,103 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
-	"net"
-	"runtime"
-	"sync"
-	"sync/atomic"
-	"syscall"
+	"io"
+	"net/url"
 	"time"
 
-	"github.com/wsframe/wsframe/codec"
-	"github.com/wsframe/wsframe/deflate"
-	"github.com/wsframe/wsframe/handshake"
+	"github.com/wsframe/wsframe/internal/loadgen"
 )
 
-// clientConfig is what `wsbench client` is asked to do.
-type clientConfig struct {
-	URL      string
-	Conns    int
-	Size     int
-	Duration time.Duration
-	Pipeline int     // messages in flight per connection (closed loop)
-	Binary   bool    // send binary messages instead of text
-	Rate     float64 // messages per second over all connections; 0: closed loop
-	Deflate  bool    // offer permessage-deflate and compress when accepted
-	Payload  string  // payloadPattern or payloadJSON
-}
-
-// ClientResult is what a load run measured.
-type ClientResult struct {
-	URL      string  `json:"url"`
-	Conns    int     `json:"conns"`
-	Size     int     `json:"size"`
-	Pipeline int     `json:"pipeline"`
-	Binary   bool    `json:"binary"`
-	Rate     float64 `json:"rate,omitempty"`
-	Payload  string  `json:"payload"`
-	Deflate  string  `json:"deflate,omitempty"` // the server's permessage-deflate response, when it accepted
-	// With permessage-deflate, payload bytes on the wire over plain
-	// payload bytes, of the messages sent and of the echoes received.
-	SentWireRatio float64 `json:"sent_wire_ratio,omitempty"`
-	EchoWireRatio float64 `json:"echo_wire_ratio,omitempty"`
-	Seconds       float64 `json:"seconds"`
-	Messages      uint64  `json:"messages"`
-	MsgsPerS      float64 `json:"msgs_per_sec"`
-	MBPerS        float64 `json:"mb_per_sec"` // payload MB (10^6) per second, one way
-	P50us         float64 `json:"p50_us"`
-	P90us         float64 `json:"p90_us"`
-	P99us         float64 `json:"p99_us"`
-	P999us        float64 `json:"p999_us"`
-	MaxUs         float64 `json:"max_us"`
-	CPUusPerM     float64 `json:"client_cpu_us_per_msg"`
-	// AllocsPerMsg is heap allocations per message in this process from
-	// the moment every connection was up until the end of the run.
-	AllocsPerMsg float64 `json:"allocs_per_msg"`
-
-	DialErrors     int `json:"dial_errors"`
-	Mismatches     int `json:"mismatches"`
-	ProtocolErrors int `json:"protocol_errors"`
-	Dropped        int `json:"dropped"` // connections that ended before the run did
-	Lost           int `json:"lost"`    // messages never echoed
-
-	FirstError string `json:"first_error,omitempty"`
-}
-
-// Failed reports whether anything went wrong.
-func (r *ClientResult) Failed() bool {
-	return r.DialErrors+r.Mismatches+r.ProtocolErrors+r.Dropped+r.Lost > 0
-}
-
-// runClient runs a load test and returns its result. progress, when not
-// nil, is called now and then with the messages echoed so far.
-func runClient(ctx context.Context, cfg clientConfig, progress func(done uint64)) *ClientResult {
-	cfg.Pipeline = max(cfg.Pipeline, 1)
-	res := &ClientResult{URL: cfg.URL, Conns: cfg.Conns, Size: cfg.Size, Pipeline: cfg.Pipeline, Binary: cfg.Binary, Rate: cfg.Rate, Payload: cfg.Payload}
-	if res.Payload == "" {
-		res.Payload = payloadPattern
+func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, asJSON, code, ok := parseClientFlags(args, stderr)
+	if !ok {
+		return code
 	}
-	var wireOut, plainOut, wireIn, plainIn int64
-	var (
-		mu    sync.Mutex
-		hist  Histogram
-		count atomic.Uint64
-	)
-	fail := func(kind *int, err error) {
-		mu.Lock()
-		*kind++
-		if res.FirstError == "" && err != nil {
-			res.FirstError = err.Error()
-		}
-		mu.Unlock()
+	res := loadgen.Run(ctx, cfg, nil)
+	if res.Messages == 0 && res.DialErrors == cfg.Conns {
+		// Nothing to report but why.
+		fmt.Fprintf(stderr, "wsbench client: could not connect to %s: %s\n", cfg.URL, res.FirstError)
+		return 1
 	}
-
-	// Connect everything first, so that the run measures messages only.
-	conns := make([]*loadConn, 0, cfg.Conns)
-	for i := 0; i < cfg.Conns; i++ {
-		c, err := dialLoad(ctx, cfg, i)
-		if err != nil {
-			fail(&res.DialErrors, err)
-			continue
-		}
-		conns = append(conns, c)
-		res.Deflate = c.ext
-	}
-	cpu0 := cpuTime()
-	start := time.Now()
-	deadline := start.Add(cfg.Duration)
-	allocs0 := exactAllocs()
-	var allocs1, atDeadline atomic.Uint64
-	allocTimer := time.AfterFunc(cfg.Duration, func() {
-		allocs1.Store(exactAllocs())
-		atDeadline.Store(count.Load())
-	})
-	defer allocTimer.Stop()
-	var wg sync.WaitGroup
-	for _, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.run(deadline, &count)
-			mu.Lock()
-			hist.Merge(&c.hist)
-			res.Mismatches += c.mismatches
-			wireOut, plainOut, wireIn, plainIn = wireOut+c.wireOut, plainOut+c.plainOut, wireIn+c.wireIn, plainIn+c.plainIn
-			res.Lost += c.lost
-			if c.err != nil {
-				var pe *codec.ProtocolError
-				if errors.As(c.err, &pe) {
-					res.ProtocolErrors++
-				} else {
-					res.Dropped++
-				}
-				if res.FirstError == "" {
-					res.FirstError = c.err.Error()
-				}
-			}
-			mu.Unlock()
-		}()
-	}
-	if progress != nil {
-		stop := make(chan struct{})
-		go func() {
-			t := time.NewTicker(250 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-t.C:
-					progress(count.Load())
-				}
-			}
-		}()
-		defer close(stop)
-	}
-	wg.Wait()
-	cpu := cpuTime() - cpu0
-	res.Seconds = cfg.Duration.Seconds()
-	res.Messages = count.Load()
-	res.MsgsPerS = float64(res.Messages) / res.Seconds
-	res.MBPerS = res.MsgsPerS * float64(cfg.Size) / 1e6
-	us := func(d time.Duration) float64 { return float64(d) / 1e3 }
-	res.P50us, res.P90us, res.P99us, res.P999us = us(hist.Quantile(0.5)), us(hist.Quantile(0.9)), us(hist.Quantile(0.99)), us(hist.Quantile(0.999))
-	res.MaxUs = us(hist.Max())
-	if res.Deflate != "" && plainOut > 0 && plainIn > 0 {
-		res.SentWireRatio = float64(wireOut) / float64(plainOut)
-		res.EchoWireRatio = float64(wireIn) / float64(plainIn)
-	}
-	if hist.Count() > 0 {
-		res.CPUusPerM = float64(cpu.Microseconds()) / float64(hist.Count())
-	}
-	if n := atDeadline.Load(); n > 0 {
-		res.AllocsPerMsg = float64(allocs1.Load()-allocs0) / float64(n)
-	}
-	return res
-}
-
-// cpuTime returns the user and system CPU time this process has used.
-// exactAllocs returns the heap allocations of the process so far. Unlike
-// runtime/metrics, which counts a span's objects when the span is handed
-// back, so that recent allocations show up late, runtime.ReadMemStats
-// counts every one; it stops the world for a moment, which the client does
-// twice per run.
-func exactAllocs() uint64 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.Mallocs
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// loadConn is one connection of a load run.
-type loadConn struct {
-	cfg  clientConfig
-	conn net.Conn
-	pre  []byte // bytes read past the handshake
-	op   codec.Opcode
-
-	enc codec.Encoder
-	dec codec.Decoder
-
-	// permessage-deflate, when the server accepted it.
-	ext    string
-	comp   *deflate.Compressor
-	decomp *deflate.Decompressor
-	zb     []byte // a compressed message to send
-	plain  []byte // an echo, inflated
-	tmpl   []byte // the payload sent; its first bytes are stamped with the sequence number
-	base   []byte // the payload before stamping, read-only: the receiver's template
-	want   []byte // the expected payload of the message being received
-	wb     []byte
-	rb     []byte
-
-	sent    []atomic.Int64 // send times (ns since start) by sequence, a ring
-	startNS time.Time
-
-	// Open loop: the pacing goroutine sends, the run loop receives.
-	pacedSent atomic.Uint64
-	recvd     atomic.Uint64
-	writeErr  error // set by the pacing goroutine before it ends
-	nextSend  uint64
-	nextRecv  uint64
-	got       int // bytes of the current echo checked so far
-
-	// Payload bytes sent and received, on the wire and plain.
-	wireOut, plainOut, wireIn, plainIn int64
-
-	hist       Histogram
-	mismatches int
-	lost       int
-	err        error
-}
-
-func dialLoad(ctx context.Context, cfg clientConfig, id int) (*loadConn, error) {
-	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	var opts handshake.DialOptions
-	var offer deflate.ClientOptions
-	if cfg.Deflate {
-		opts.Extensions = deflate.ClientOffer(offer)
-	}
-	conn, rest, err := handshake.Dial(dctx, cfg.URL, &opts)
-	if err != nil {
-		return nil, err
-	}
-	c := &loadConn{cfg: cfg, conn: conn, pre: rest, op: codec.OpText}
-	if ext := conn.(*handshake.ClientConn).Extensions(); ext != "" {
-		p, ok, err := deflate.ParseResponse([]byte(ext), offer)
-		if err != nil || !ok {
-			conn.Close()
-			return nil, fmt.Errorf("server's Sec-WebSocket-Extensions %q: %v", ext, err)
-		}
-		c.ext = ext
-		c.comp = deflate.NewCompressor(p, codec.RoleClient, deflate.DefaultLevel)
-		c.decomp = deflate.NewDecompressor(p, codec.RoleClient, int64(max(cfg.Size, 1<<20)))
-		c.dec.AllowedRsv = codec.Rsv1
-	}
-	if cfg.Binary {
-		c.op = codec.OpBinary
-	}
-	c.enc.Role = codec.RoleClient
-	c.dec.Role = codec.RoleClient
-	c.dec.MaxMessage = int64(max(cfg.Size, 1<<20))
-	c.tmpl = make([]byte, cfg.Size)
-	fillPayload(c.tmpl, cfg.Payload, cfg.Binary, id)
-	c.base = append([]byte(nil), c.tmpl...)
-	c.want = make([]byte, cfg.Size)
-	c.wb = make([]byte, 0, 4096)
-	c.rb = make([]byte, 64<<10)
-	ring := cfg.Pipeline
-	if cfg.Rate > 0 {
-		ring = 1 << 16
-	}
-	c.sent = make([]atomic.Int64, ring)
-	return c, nil
-}
-
-// stamp writes seq into p's first bytes: 8 bytes little endian for
-// binary, 16 hex digits for text (as many as fit).
-func stamp(p []byte, seq uint64, binaryMsg bool) {
-	if binaryMsg {
-		var b [8]byte
-		binary.LittleEndian.PutUint64(b[:], seq)
-		copy(p, b[:])
-		return
-	}
-	const hex = "0123456789abcdef"
-	for i := 0; i < len(p) && i < 16; i++ {
-		p[i] = hex[(seq>>(4*uint(i)))&0xF]
-	}
-}
-
-// queue appends message seq to the write buffer and notes when it left.
-func (c *loadConn) queue(seq uint64, at int64) {
-	stamp(c.tmpl, seq, c.cfg.Binary)
-	if c.comp != nil && len(c.tmpl) >= minCompress {
-		c.zb, _ = c.comp.AppendMessage(c.zb[:0], c.tmpl)
-		c.wb, _ = c.enc.AppendFrame(c.wb, c.op, codec.Rsv1, true, c.zb)
-		c.wireOut += int64(len(c.zb))
+	if asJSON {
+		printJSON(stdout, res)
 	} else {
-		c.wb, _ = c.enc.AppendMessage(c.wb, c.op, c.tmpl)
-		c.wireOut += int64(len(c.tmpl))
+		printClientResult(stdout, res)
 	}
-	c.plainOut += int64(len(c.tmpl))
-	c.sent[seq%uint64(len(c.sent))].Store(at)
+	if res.Failed() {
+		return 1
+	}
+	return 0
 }
 
-func (c *loadConn) flush() error {
-	if len(c.wb) == 0 {
-		return nil
+// parseClientFlags parses the flags of `wsbench client`; when ok is false
+// the command ends with code.
+func parseClientFlags(args []string, stderr io.Writer) (cfg loadgen.Config, asJSON bool, code int, ok bool) {
+	fs := newFlags("wsbench client", stderr)
+	fs.StringVar(&cfg.URL, "url", "", "ws:// or wss:// URL of an echo server (required)")
+	fs.IntVar(&cfg.Conns, "conns", 1, "connections")
+	fs.IntVar(&cfg.Size, "size", 16, "message payload size in bytes")
+	fs.DurationVar(&cfg.Duration, "duration", 5*time.Second, "how long to send")
+	fs.IntVar(&cfg.Pipeline, "pipeline", 1, "messages in flight per connection (closed loop)")
+	fs.BoolVar(&cfg.Binary, "binary", false, "send binary messages (default: text)")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "open loop: messages per second over all connections, sent on schedule whatever the echoes do; latency counts from the scheduled time (0: closed loop)")
+	fs.BoolVar(&cfg.Deflate, "deflate", false, "offer permessage-deflate (as Chromium does) and compress messages of 64 bytes and more when the server accepts")
+	fs.StringVar(&cfg.Payload, "payload", loadgen.PayloadPattern, "what messages hold: \"pattern\" (letters a to z over and over, for text) or \"json\" (a feed of JSON trade events, which compresses as real data does)")
+	jsonOut := fs.Bool("json", false, "print the result as JSON")
+	if code, ok := fs.parse(args); !ok {
+		return cfg, false, code, false
 	}
-	_, err := c.conn.Write(c.wb)
-	c.wb = c.wb[:0]
-	return err
+	var problem string
+	switch u, err := url.Parse(cfg.URL); {
+	case cfg.URL == "":
+		problem = "-url is required: the ws:// or wss:// URL of an echo server"
+	case err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "":
+		problem = fmt.Sprintf("-url needs a ws:// or wss:// URL with a host, such as ws://127.0.0.1:9001/, not %q", cfg.URL)
+	case cfg.Payload != loadgen.PayloadPattern && cfg.Payload != loadgen.PayloadJSON:
+		problem = fmt.Sprintf("-payload must be pattern or json, not %q", cfg.Payload)
+	case cfg.Conns < 1:
+		problem = fmt.Sprintf("-conns must be at least 1, not %d", cfg.Conns)
+	case cfg.Size < 0:
+		problem = fmt.Sprintf("-size must not be negative, not %d", cfg.Size)
+	case cfg.Duration <= 0:
+		problem = fmt.Sprintf("-duration must be positive, not %v", cfg.Duration)
+	case cfg.Pipeline < 1:
+		problem = fmt.Sprintf("-pipeline must be at least 1, not %d", cfg.Pipeline)
+	case cfg.Rate < 0:
+		problem = fmt.Sprintf("-rate must not be negative, not %v", cfg.Rate)
+	}
+	if problem != "" {
+		return cfg, false, fs.fail("%s", problem), false
+	}
+	return cfg, *jsonOut, 0, true
 }
 
-func (c *loadConn) since() int64 { return int64(time.Since(c.startNS)) }
-
-// run sends and checks messages until deadline, then drains what is in
-// flight and closes the connection with the closing handshake.
-func (c *loadConn) run(deadline time.Time, count *atomic.Uint64) {
-	defer c.conn.Close()
-	c.startNS = time.Now()
-	openLoop := c.cfg.Rate > 0
-	var writerDone chan struct{}
-	if openLoop {
-		writerDone = make(chan struct{})
-		go c.paced(deadline, writerDone)
-	} else {
-		for i := 0; i < c.cfg.Pipeline; i++ {
-			c.queue(c.nextSend, c.since())
-			c.nextSend++
-		}
-		if c.err = c.flush(); c.err != nil {
-			return
-		}
+func printClientResult(w io.Writer, r *loadgen.Result) {
+	kind := "text"
+	if r.Binary {
+		kind = "binary"
 	}
-	var sentTotal *atomic.Uint64
-	if openLoop {
-		sentTotal = &c.pacedSent
+	loop := fmt.Sprintf("closed loop, %d in flight per connection", r.Pipeline)
+	if r.Rate > 0 {
+		loop = fmt.Sprintf("open loop at %.0f msgs/s", r.Rate)
 	}
-	c.conn.SetReadDeadline(deadline.Add(5 * time.Second))
-	ev := codec.Event{}
-	start, end := 0, copy(c.rb, c.pre)
-	draining := false
-	for {
-		if !draining && !time.Now().Before(deadline) {
-			draining = true
-		}
-		inFlight := c.nextSend - c.nextRecv
-		if openLoop {
-			inFlight = sentTotal.Load() - c.nextRecv
-		}
-		if draining && inFlight == 0 && (!openLoop || isClosed(writerDone)) {
-			break
-		}
-		if openLoop && isClosed(writerDone) && c.writeErr != nil {
-			break
-		}
-		for start < end {
-			n, err := c.dec.Next(c.rb[start:end], &ev)
-			start += n
-			if err != nil {
-				c.err = err
-				return
-			}
-			if ev.Kind != codec.EventData {
-				if ev.Kind == codec.EventNone {
-					break
-				}
-				continue // pings and pongs need no answer here
-			}
-			if ev.Start {
-				copy(c.want, c.base)
-				stamp(c.want, c.nextRecv, c.cfg.Binary)
-				c.got = 0
-			}
-			chunk := ev.Payload
-			c.wireIn += int64(len(ev.Payload))
-			if ev.Rsv&codec.Rsv1 != 0 {
-				// Inflate this chunk and check what it adds.
-				c.plain, err = c.decomp.AppendChunk(c.plain[:0], ev.Opcode, ev.Payload, ev.End)
-				if err != nil {
-					c.err = err
-					return
-				}
-				chunk = c.plain
-			}
-			if ev.Opcode != c.op || c.got+len(chunk) > len(c.want) || !bytes.Equal(chunk, c.want[c.got:c.got+len(chunk)]) {
-				c.mismatches++
-			}
-			c.got += len(chunk)
-			c.plainIn += int64(len(chunk))
-			if !ev.End {
-				continue
-			}
-			if c.got != len(c.want) {
-				c.mismatches++
-			}
-			now := c.since()
-			c.hist.Record(time.Duration(now - c.sent[c.nextRecv%uint64(len(c.sent))].Load()))
-			c.nextRecv++
-			c.recvd.Store(c.nextRecv)
-			if !draining {
-				count.Add(1)
-				if !openLoop {
-					c.queue(c.nextSend, now)
-					c.nextSend++
-				}
-			}
-		}
-		start, end = 0, 0
-		if !openLoop {
-			if c.err = c.flush(); c.err != nil {
-				return
-			}
-		}
-		if draining && (c.nextSend == c.nextRecv && !openLoop) {
-			break
-		}
-		n, err := c.conn.Read(c.rb)
-		end = n
-		if n == 0 && err != nil {
-			c.err = fmt.Errorf("connection ended during the run: %w", err)
-			if openLoop {
-				<-writerDone
-			}
-			c.lost += int(c.nextSend - c.nextRecv)
-			return
-		}
+	if r.Payload == loadgen.PayloadJSON {
+		kind += " (JSON feed)"
 	}
-	if openLoop {
-		<-writerDone
-		if c.writeErr != nil {
-			c.err = c.writeErr
-			c.lost += int(c.pacedSent.Load() - c.nextRecv)
-			return
-		}
+	fmt.Fprintf(w, "%s: %d conns x %s %s messages, %s, %.1f s\n", r.URL, r.Conns, sizeName(r.Size), kind, loop, r.Seconds)
+	if r.Deflate != "" {
+		fmt.Fprintf(w, "  compressed: %s; on the wire %.1f%% of sent payload bytes, %.1f%% of echoed\n",
+			r.Deflate, 100*r.SentWireRatio, 100*r.EchoWireRatio)
 	}
-	c.closeHandshake(start, end)
-}
-
-// errBacklog means the server fell so far behind an open-loop schedule
-// that the send-time ring would wrap.
-var errBacklog = errors.New("more messages in flight than the client tracks (65536 per connection): the server is not keeping up with -rate")
-
-// paced sends messages on a fixed schedule, conns/rate apart, whatever the
-// echoes do: an open loop. Each message's latency counts from the time it
-// was due, not from when it went out, so a stalled server shows up in the
-// latency (no coordinated omission).
-func (c *loadConn) paced(deadline time.Time, done chan struct{}) {
-	defer close(done)
-	interval := int64(float64(c.cfg.Conns) / c.cfg.Rate * 1e9)
-	end := int64(deadline.Sub(c.startNS))
-	next := int64(0)
-	for next < end {
-		now := c.since()
-		if next > now {
-			time.Sleep(time.Duration(next - now))
-			continue
-		}
-		for next <= now && next < end {
-			seq := c.pacedSent.Load()
-			if seq-c.recvd.Load() >= uint64(len(c.sent)) {
-				c.writeErr = errBacklog
-				return
-			}
-			c.queue(seq, next)
-			c.pacedSent.Add(1)
-			next += interval
-		}
-		if err := c.flush(); err != nil {
-			c.writeErr = err
-			return
-		}
-	}
-}
-
-// closeHandshake sends a close frame and waits briefly for the answer.
-func (c *loadConn) closeHandshake(start, end int) {
-	c.wb, _ = c.enc.AppendClose(c.wb[:0], codec.CloseNormal, "")
-	if c.flush() != nil {
-		return
-	}
-	c.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
-	var ev codec.Event
-	for {
-		for start < end {
-			n, err := c.dec.Next(c.rb[start:end], &ev)
-			start += n
-			if err != nil || ev.Kind == codec.EventClose {
-				return
-			}
-			if ev.Kind == codec.EventNone {
-				break
-			}
-		}
-		n, err := c.conn.Read(c.rb)
-		start, end = 0, n
-		if n == 0 && err != nil {
-			return
-		}
-	}
-}
-
-func isClosed(ch chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
+	fmt.Fprintf(w, "  %.0f msgs/s, %.2f MB/s each way\n", r.MsgsPerS, r.MBPerS)
+	fmt.Fprintf(w, "  latency: p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
+		fmtUs(r.P50us), fmtUs(r.P90us), fmtUs(r.P99us), fmtUs(r.P999us), fmtUs(r.MaxUs))
+	fmt.Fprintf(w, "  client: %.2f µs CPU and %.3f heap allocations per message\n", r.CPUusPerM, r.AllocsPerMsg)
+	fmt.Fprintf(w, "  errors: %d dial, %d mismatched, %d protocol, %d dropped connections, %d lost messages\n",
+		r.DialErrors, r.Mismatches, r.ProtocolErrors, r.Dropped, r.Lost)
+	if r.FirstError != "" {
+		fmt.Fprintf(w, "  first error: %s\n", r.FirstError)
 	}
 }

@@ -1,24 +1,24 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
-	"net/http"
+	"net"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/wsframe/wsframe/codec"
-	"github.com/wsframe/wsframe/handshake"
+	"github.com/wsframe/wsframe/internal/codecbench"
+	"github.com/wsframe/wsframe/internal/loadgen"
+	"github.com/wsframe/wsframe/wstest"
 )
 
 func bg(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -32,7 +32,7 @@ func TestRunJSON(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
 	}
-	if len(res.Codec.Mask) != len(maskSizes) || len(res.Codec.Header) != 6 || len(res.Codec.UTF8) != 4 {
+	if len(res.Codec.Mask) != len(codecbench.MaskSizes) || len(res.Codec.Header) != 6 || len(res.Codec.UTF8) != 4 {
 		t.Fatalf("codec rows: %d mask, %d header, %d UTF-8", len(res.Codec.Mask), len(res.Codec.Header), len(res.Codec.UTF8))
 	}
 	for _, r := range res.Codec.Mask {
@@ -40,7 +40,7 @@ func TestRunJSON(t *testing.T) {
 			t.Errorf("row %+v has a non-positive throughput", r)
 		}
 	}
-	if len(res.Echo) != len(quickEchoConfig.Conns)*len(quickEchoConfig.Sizes) {
+	if len(res.Echo) != len(quickEcho.Conns)*len(quickEcho.Sizes) {
 		t.Fatalf("%d echo rows", len(res.Echo))
 	}
 	for _, e := range res.Echo {
@@ -66,28 +66,52 @@ func TestRunTableAndProgress(t *testing.T) {
 	}
 }
 
-func TestRunUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{"-nosuchflag"}, {"nosuchcommand"}, {"client"}, {"client", "-url", "ws://x", "-conns", "0"}, {"serve", "extra"}} {
+// TestUsageErrors checks that a bad command line exits 2 with one line
+// that names what is wrong.
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-nosuchflag"}, "-nosuchflag"},
+		{[]string{"nosuchcommand"}, `unknown command "nosuchcommand"`},
+		{[]string{"client"}, "-url is required"},
+		{[]string{"client", "-url", "127.0.0.1:9377"}, "ws:// or wss:// URL"},
+		{[]string{"client", "-url", "ws://x/", "-conns", "0"}, "-conns must be at least 1"},
+		{[]string{"client", "-url", "ws://x/", "-payload", "lorem"}, "-payload must be pattern or json"},
+		{[]string{"serve", "extra"}, `unexpected argument "extra"`},
+		{[]string{"serve", "-engine", "foo"}, `-engine must be epoll or goroutine, not "foo"`},
+		{[]string{"serve", "-deflate-window", "20"}, "-deflate-window must be from 8 to 15"},
+		{[]string{"serve", "-max-message", "0"}, "-max-message must be positive"},
+		{[]string{"conform"}, "-url is required"},
+		{[]string{"conform", "-url", "ws://127.0.0.1:1/", "-cases", "99.9"}, "no case matches"},
+	} {
 		var out, errb bytes.Buffer
-		if code := run(bg(t), args, &out, &errb); code != 2 {
-			t.Errorf("run(%q) = %d; want 2 (stderr %q)", args, code, errb.String())
+		code := run(bg(t), tc.args, &out, &errb)
+		lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+		if code != 2 || !strings.Contains(errb.String(), tc.want) || (tc.args[0] != "nosuchcommand" && len(lines) != 1) {
+			t.Errorf("run(%q) = %d, stderr %q; want 2 and one line with %q", tc.args, code, errb.String(), tc.want)
 		}
+	}
+	var errb bytes.Buffer
+	if code := run(bg(t), []string{"serve", "-h"}, io.Discard, &errb); code != 0 || !strings.Contains(errb.String(), "-deflate-window") {
+		t.Errorf("serve -h: %d, %q", code, errb.String())
 	}
 }
 
 func TestParseClientFlags(t *testing.T) {
-	cfg, asJSON, err := parseClientFlags([]string{"-url", "ws://127.0.0.1:1/x", "-conns", "8", "-size", "1024",
+	cfg, asJSON, _, ok := parseClientFlags([]string{"-url", "ws://127.0.0.1:1/x", "-conns", "8", "-size", "1024",
 		"-duration", "3s", "-pipeline", "4", "-binary", "-rate", "5000", "-deflate", "-payload", "json", "-json"}, io.Discard)
-	want := clientConfig{URL: "ws://127.0.0.1:1/x", Conns: 8, Size: 1024, Duration: 3 * time.Second, Pipeline: 4, Binary: true, Rate: 5000, Deflate: true, Payload: payloadJSON}
-	if err != nil || cfg != want || !asJSON {
-		t.Errorf("parseClientFlags = %+v, %v, %v; want %+v", cfg, asJSON, err, want)
+	want := loadgen.Config{URL: "ws://127.0.0.1:1/x", Conns: 8, Size: 1024, Duration: 3 * time.Second, Pipeline: 4, Binary: true, Rate: 5000, Deflate: true, Payload: loadgen.PayloadJSON}
+	if !ok || cfg != want || !asJSON {
+		t.Errorf("parseClientFlags = %+v, %v, %v; want %+v", cfg, asJSON, ok, want)
 	}
-	cfg, _, _ = parseClientFlags([]string{"-url", "ws://h/"}, io.Discard)
-	if cfg.Conns != 1 || cfg.Size != 16 || cfg.Pipeline != 1 || cfg.Binary || cfg.Duration != 5*time.Second || cfg.Payload != payloadPattern {
+	cfg, _, _, _ = parseClientFlags([]string{"-url", "ws://h/"}, io.Discard)
+	if cfg.Conns != 1 || cfg.Size != 16 || cfg.Pipeline != 1 || cfg.Binary || cfg.Duration != 5*time.Second || cfg.Payload != loadgen.PayloadPattern {
 		t.Errorf("defaults = %+v", cfg)
 	}
-	for _, bad := range [][]string{{}, {"-url", "ws://h/", "-size", "-1"}, {"-url", "ws://h/", "-duration", "0s"}, {"-url", "ws://h/", "-pipeline", "0"}, {"-url", "ws://h/", "-rate", "-1"}, {"-url", "ws://h/", "-payload", "lorem"}} {
-		if _, _, err := parseClientFlags(bad, io.Discard); err == nil {
+	for _, bad := range [][]string{{}, {"-url", "ws://h/", "-size", "-1"}, {"-url", "ws://h/", "-duration", "0s"}, {"-url", "ws://h/", "-pipeline", "0"}, {"-url", "ws://h/", "-rate", "-1"}, {"-url", "http://h/"}} {
+		if _, _, code, ok := parseClientFlags(bad, io.Discard); ok || code != 2 {
 			t.Errorf("parseClientFlags(%q) accepted", bad)
 		}
 	}
@@ -103,13 +127,14 @@ func startServe(t *testing.T, args ...string) (string, func() int) {
 		code <- run(ctx, append([]string{"serve", "-addr", "127.0.0.1:0", "-grace", "2s"}, args...), pw, io.Discard)
 		pw.Close()
 	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
+	line := make([]byte, 512)
+	n, err := pr.Read(line)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`http://([0-9.:]+)/`).FindStringSubmatch(line)
+	m := regexp.MustCompile(`http://([0-9.:]+)/`).FindSubmatch(line[:n])
 	if m == nil {
-		t.Fatalf("serve printed %q", line)
+		t.Fatalf("serve printed %q", line[:n])
 	}
 	go io.Copy(io.Discard, pr)
 	var once sync.Once
@@ -125,165 +150,100 @@ func startServe(t *testing.T, args ...string) (string, func() int) {
 		})
 		return exit
 	}
-	t.Cleanup(func() { cancel() })
-	return m[1], stop
+	t.Cleanup(func() { stop() })
+	return string(m[1]), stop
 }
 
-// TestServeAndClient runs the load generator against `wsbench serve` for a
-// short, bounded time and checks the counts.
-func TestServeAndClient(t *testing.T) {
-	for _, engine := range []string{engineGoroutine, defaultEngine()} {
-		t.Run(engine, func(t *testing.T) { serveAndClient(t, engine) })
+// TestCommands runs serve, then client and conform against it, through
+// the command line.
+func TestCommands(t *testing.T) {
+	for _, engine := range []string{"goroutine", defaultEngine()} {
+		t.Run(engine, func(t *testing.T) {
+			addr, stop := startServe(t, "-engine", engine)
+			url := "ws://" + addr + "/"
+			var out bytes.Buffer
+			if code := run(bg(t), []string{"client", "-url", url, "-duration", "200ms", "-json"}, &out, io.Discard); code != 0 {
+				t.Fatalf("client exited %d: %s", code, out.String())
+			}
+			var res loadgen.Result
+			if err := json.Unmarshal(out.Bytes(), &res); err != nil || res.Messages == 0 {
+				t.Fatalf("client printed %s (%v)", out.String(), err)
+			}
+			out.Reset()
+			if code := run(bg(t), []string{"conform", "-url", url, "-cases", "1.1,7.9,H.3", "-json"}, &out, io.Discard); code != 0 {
+				t.Fatalf("conform exited %d: %s", code, out.String())
+			}
+			var results []wstest.Result
+			if err := json.Unmarshal(out.Bytes(), &results); err != nil || len(results) != 8+12+1 {
+				t.Fatalf("%d results, %v", len(results), err)
+			}
+			if code := stop(); code != 0 {
+				t.Errorf("serve exited %d", code)
+			}
+			// Against nothing: the client prints only why, and both fail.
+			var errb bytes.Buffer
+			out.Reset()
+			if code := run(bg(t), []string{"client", "-url", url, "-duration", "100ms"}, &out, &errb); code != 1 || out.Len() > 0 || !strings.Contains(errb.String(), "could not connect") {
+				t.Errorf("client against a stopped server: %d, stdout %q, stderr %q", code, out.String(), errb.String())
+			}
+			if code := run(bg(t), []string{"conform", "-url", url, "-cases", "2.1", "-timeout", "500ms"}, io.Discard, io.Discard); code != 1 {
+				t.Errorf("conform against nothing exited %d; want 1", code)
+			}
+		})
 	}
 }
 
-func serveAndClient(t *testing.T, engine string) {
-	addr, stop := startServe(t, "-engine", engine)
-	for _, tc := range []clientConfig{
-		{Conns: 3, Size: 16, Duration: 300 * time.Millisecond, Pipeline: 1},
-		{Conns: 2, Size: 70000, Duration: 300 * time.Millisecond, Pipeline: 4, Binary: true},
-		{Conns: 2, Size: 1000, Duration: 300 * time.Millisecond, Rate: 2000},
-		{Conns: 2, Size: 5000, Duration: 300 * time.Millisecond, Pipeline: 2, Deflate: true},
-		{Conns: 1, Size: 200000, Duration: 300 * time.Millisecond, Binary: true, Deflate: true},
-		{Conns: 1, Size: 16, Duration: 200 * time.Millisecond, Deflate: true},
-		{Conns: 2, Size: 4096, Duration: 300 * time.Millisecond, Deflate: true, Payload: payloadJSON},
-	} {
-		tc.URL = "ws://" + addr + "/echo"
-		res := runClient(bg(t), tc, nil)
-		if res.Failed() || res.Messages == 0 {
-			t.Fatalf("%+v: %+v", tc, res)
-		}
-		if tc.Deflate != strings.HasPrefix(res.Deflate, "permessage-deflate") {
-			t.Errorf("%+v: negotiated %q", tc, res.Deflate)
-		}
-		// The wire ratios the client reports: messages under 64 bytes go
-		// out plain both ways; the letter pattern shrinks to a few
-		// percent; the JSON feed to between a tenth and a half.
-		if tc.Deflate {
-			lo, hi := 0.0, 0.1
-			switch {
-			case tc.Size < 64:
-				lo, hi = 1, 1
-			case tc.Payload == payloadJSON:
-				lo, hi = 0.1, 0.5
-			}
-			for _, r := range []float64{res.SentWireRatio, res.EchoWireRatio} {
-				if r < lo || r > hi {
-					t.Errorf("%+v: wire ratios %.3f sent, %.3f echoed; want %.2f to %.2f", tc, res.SentWireRatio, res.EchoWireRatio, lo, hi)
-				}
-			}
-		}
-		if tc.Rate > 0 && (res.MsgsPerS < tc.Rate*0.5 || res.MsgsPerS > tc.Rate*1.2) {
-			t.Errorf("open loop at %v msgs/s measured %.0f", tc.Rate, res.MsgsPerS)
-		}
-		if res.P50us <= 0 || res.P99us < res.P50us || res.MaxUs < res.P99us {
-			t.Errorf("latencies %+v", res)
-		}
-	}
-	// The same through the command line.
+func TestConformList(t *testing.T) {
 	var out bytes.Buffer
-	if code := run(bg(t), []string{"client", "-url", "ws://" + addr + "/", "-duration", "200ms", "-json"}, &out, io.Discard); code != 0 {
-		t.Fatalf("client exited %d: %s", code, out.String())
+	if code := run(bg(t), []string{"conform", "-list"}, &out, io.Discard); code != 0 || !strings.Contains(out.String(), "6.6.37") || !strings.Contains(out.String(), "12.1.1.1") {
+		t.Errorf("conform -list: %d\n%s", code, out.String())
 	}
-	if code := stop(); code != 0 {
-		t.Errorf("serve exited %d", code)
-	}
-	// A client against nothing fails, with status 1.
-	if code := run(bg(t), []string{"client", "-url", "ws://" + addr + "/", "-duration", "100ms"}, io.Discard, io.Discard); code != 1 {
-		t.Errorf("client against a stopped server exited %d; want 1", code)
+	out.Reset()
+	if code := run(bg(t), []string{"conform", "-list", "-deflate=false", "-cases", "6.4"}, &out, io.Discard); code != 0 || strings.Count(out.String(), "\n") != 2 {
+		t.Errorf("conform -list -cases 6.4: %d\n%s", code, out.String())
 	}
 }
 
-// TestDemoPageAndSeed fetches the demo page and talks to /seed as the
-// page does, over a real connection with this module's client.
-func TestDemoPageAndSeed(t *testing.T) {
-	for _, engine := range []string{engineGoroutine, defaultEngine()} {
-		t.Run(engine, func(t *testing.T) { demoPageAndSeed(t, engine) })
-	}
-}
-
-func demoPageAndSeed(t *testing.T, engine string) {
-	addr, stop := startServe(t, "-engine", engine)
-	defer stop()
-	resp, err := http.Get("http://" + addr + "/")
+// TestConformInterrupted interrupts a run against a server that accepts
+// connections and never answers: conform must stop within a second of
+// the signal and print the cases that ran.
+func TestConformInterrupted(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(page), `"/seed"`) || !strings.Contains(string(page), "Can you hear me?") ||
-		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-		t.Fatalf("demo page: %d %q\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), page)
-	}
-	exchange := func(path string, op codec.Opcode, send string) (codec.Opcode, string) {
-		conn, rest, err := handshake.Dial(bg(t), "ws://"+addr+path, nil)
-		if err != nil {
-			t.Fatal(err)
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
 		}
-		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(5 * time.Second))
-		w := codec.NewWriter(conn, codec.RoleClient)
-		r := codec.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
-		r.Replies = w
-		if err := w.WriteMessage(op, []byte(send)); err != nil {
-			t.Fatal(err)
-		}
-		gotOp, msg, err := r.ReadMessage(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.WriteClose(codec.CloseNormal, "")
-		return gotOp, string(msg)
+	}()
+	ctx, cancel := context.WithCancel(bg(t))
+	time.AfterFunc(1500*time.Millisecond, cancel)
+	var out, errb bytes.Buffer
+	start := time.Now()
+	code := run(ctx, []string{"conform", "-url", "ws://" + ln.Addr().String() + "/", "-timeout", "600ms"}, &out, &errb)
+	if d := time.Since(start); code != 1 || d > 2500*time.Millisecond {
+		t.Errorf("conform ended after %v with %d; want 1 within a second of the interrupt", d, code)
 	}
-	if op, msg := exchange("/seed", codec.OpText, "Can you hear me?"); op != codec.OpText || msg != "Loud and clear!" {
-		t.Errorf("/seed answered %v %q", op, msg)
-	}
-	if op, msg := exchange("/seed", codec.OpText, "anything at all"); msg != "Loud and clear!" {
-		t.Errorf("/seed answered %v %q to another text", op, msg)
-	}
-	if op, msg := exchange("/echo", codec.OpText, "Can you hear me?"); op != codec.OpText || msg != "Can you hear me?" {
-		t.Errorf("/echo answered %v %q", op, msg)
-	}
-	if op, msg := exchange("/", codec.OpBinary, "\x00\x01"); op != codec.OpBinary || msg != "\x00\x01" {
-		t.Errorf("/ echoed %v %q", op, msg)
+	if !strings.Contains(out.String(), "case  ") || !strings.Contains(out.String(), "FAIL") || !strings.Contains(errb.String(), "interrupted") {
+		t.Errorf("stdout %q\nstderr %q", out.String(), errb.String())
 	}
 }
 
-// TestShutdownSendsGoingAway checks that stopping the server sends close
-// 1001 to an open connection.
-func TestShutdownSendsGoingAway(t *testing.T) {
-	for _, engine := range []string{engineGoroutine, defaultEngine()} {
-		t.Run(engine, func(t *testing.T) { shutdownSendsGoingAway(t, engine) })
+func TestPrintConformCuts(t *testing.T) {
+	c := wstest.Cases()[0]
+	var out bytes.Buffer
+	printConform(&out, []wstest.Result{{Case: c, Verdict: wstest.Fail, Observed: strings.Repeat("very long observation ", 50)}}, 100)
+	for line := range strings.Lines(out.String()) {
+		if n := len([]rune(strings.TrimRight(line, "\n"))); n > 100 {
+			t.Errorf("a line of %d columns: %q", n, line)
+		}
 	}
-}
-
-func shutdownSendsGoingAway(t *testing.T, engine string) {
-	addr, stop := startServe(t, "-engine", engine)
-	conn, rest, err := handshake.Dial(bg(t), "ws://"+addr+"/", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	r := codec.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
-	r.Replies = codec.NewWriter(conn, codec.RoleClient)
-	done := make(chan error, 1)
-	go func() { _, _, err := r.ReadMessage(nil); done <- err }()
-	time.Sleep(50 * time.Millisecond)
-	if code := stop(); code != 0 {
-		t.Errorf("serve exited %d", code)
-	}
-	err = <-done
-	var ce *codec.ClosedError
-	if !asClosed(err, &ce) || ce.Code != codec.CloseGoingAway {
-		t.Errorf("client saw %v; want close 1001", err)
-	}
-}
-
-func asClosed(err error, ce **codec.ClosedError) bool {
-	e, ok := err.(*codec.ClosedError)
-	*ce = e
-	return ok
 }
 
 func TestSizeName(t *testing.T) {
@@ -291,117 +251,5 @@ func TestSizeName(t *testing.T) {
 		if got := sizeName(n); got != want {
 			t.Errorf("sizeName(%d) = %q; want %q", n, got, want)
 		}
-	}
-}
-
-// TestConformAgainstServe runs the whole conformance catalogue against
-// `wsbench serve`, with each engine: every case must pass strictly.
-func TestConformAgainstServe(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the full catalogue takes several seconds")
-	}
-	engines := []string{engineGoroutine}
-	if haveEpoll {
-		engines = append(engines, engineEpoll)
-	}
-	for _, engine := range engines {
-		t.Run(engine, func(t *testing.T) { conformServe(t, nil, "-engine", engine) })
-	}
-	// The permessage-deflate cases again, with context takeover.
-	t.Run("deflate-takeover", func(t *testing.T) { conformServe(t, []string{"12", "13"}, "-deflate-takeover") })
-	// And with small windows, whose compressor keeps only the window.
-	t.Run("deflate-takeover-window", func(t *testing.T) {
-		conformServe(t, []string{"12", "13"}, "-deflate-takeover", "-deflate-window", "10")
-	})
-}
-
-func conformServe(t *testing.T, filters []string, args ...string) {
-	addr, stop := startServe(t, args...)
-	defer stop()
-	res, err := runConform(bg(t), "ws://"+addr+"/", filters, 10*time.Second, 500*time.Millisecond, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if filters == nil && len(res) < 300 || len(res) < 100 {
-		t.Fatalf("only %d cases ran", len(res))
-	}
-	groups := map[string]bool{}
-	for _, r := range res {
-		groups[strings.Split(r.ID, ".")[0]] = true
-		if r.Verdict != verdictPass && r.Verdict != verdictInfo {
-			t.Errorf("case %s (%s): %s: %s", r.ID, r.Desc, r.Verdict, r.Observed)
-		}
-	}
-	want := []string{"1", "2", "3", "4", "5", "6", "7", "9", "12", "13", "H"}
-	if filters != nil {
-		want = filters
-	}
-	for _, g := range want {
-		if !groups[g] {
-			t.Errorf("no case of group %s ran", g)
-		}
-	}
-}
-
-func TestConformCommand(t *testing.T) {
-	addr, stop := startServe(t)
-	defer stop()
-	var out bytes.Buffer
-	if code := run(bg(t), []string{"conform", "-url", "ws://" + addr + "/", "-cases", "1.1,7.9,H.3", "-json"}, &out, io.Discard); code != 0 {
-		t.Fatalf("conform exited %d: %s", code, out.String())
-	}
-	var res []ConformResult
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil || len(res) != 8+12+1 {
-		t.Fatalf("%d results, %v", len(res), err)
-	}
-	out.Reset()
-	if code := run(bg(t), []string{"conform", "-list"}, &out, io.Discard); code != 0 || !strings.Contains(out.String(), "6.6.37") {
-		t.Errorf("conform -list: %d", code)
-	}
-	// A server that is not there fails every case: status 1.
-	stop()
-	if code := run(bg(t), []string{"conform", "-url", "ws://" + addr + "/", "-cases", "2.1", "-timeout", "500ms", "-quiet", "100ms"}, io.Discard, io.Discard); code != 1 {
-		t.Errorf("conform against nothing exited %d; want 1", code)
-	}
-}
-
-// TestServeAllocs runs the client against an in-process `wsbench serve`
-// and counts the heap allocations of the whole process, server and client
-// together, while messages are echoed: plain or compressed, small or
-// large, for both engines. A new connection's buffers grow to the size of
-// its messages during its first few, so each connection may allocate a
-// some dozens of times; an allocation per message would be hundreds.
-func TestServeAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector allocates")
-	}
-	const perConn = 64
-	for _, engine := range []string{engineGoroutine, defaultEngine()} {
-		t.Run(engine, func(t *testing.T) {
-			addr, stop := startServe(t, "-engine", engine)
-			defer stop()
-			for _, tc := range []clientConfig{
-				{Conns: 4, Size: 16},
-				{Conns: 2, Size: 64 << 10, Binary: true},
-				{Conns: 2, Size: 1 << 10, Deflate: true, Payload: payloadJSON},
-				{Conns: 2, Size: 64 << 10, Deflate: true, Payload: payloadJSON, Duration: 1500 * time.Millisecond},
-				{Conns: 1, Size: 200 << 10, Pipeline: 2, Binary: true},
-			} {
-				tc.URL = "ws://" + addr + "/"
-				if tc.Duration == 0 {
-					tc.Duration = 500 * time.Millisecond
-				}
-				res := runClient(bg(t), tc, nil)
-				if res.Failed() || res.Messages < 150*uint64(tc.Conns) {
-					t.Fatalf("%+v: %+v", tc, res)
-				}
-				n := res.AllocsPerMsg * float64(res.Messages)
-				t.Logf("%d conns x %d B, deflate %v: %.0f allocations in %d messages", tc.Conns, tc.Size, tc.Deflate, n, res.Messages)
-				if n > perConn*float64(tc.Conns) {
-					t.Errorf("%d conns x %d B, deflate %v: %.0f allocations in %d messages; want at most %d per connection",
-						tc.Conns, tc.Size, tc.Deflate, n, res.Messages, perConn)
-				}
-			}
-		})
 	}
 }

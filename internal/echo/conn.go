@@ -1,4 +1,14 @@
-package main
+// Package echo is the protocol core of `wsbench serve`: an RFC 6455 echo
+// server that moves no bytes itself, and the goroutine engine that moves
+// them with a goroutine per connection under net/http. The epoll engine,
+// in package epoll below this one, drives the same core from event loops.
+//
+// GET / serves the demo page of the article the project started from:
+// the page sends "Can you hear me?" over a WebSocket to /seed, which
+// answers every text message with "Loud and clear!". Every other path
+// echoes each message back as it came, compressed with permessage-deflate
+// when the client offered it and the server's options accept it.
+package echo
 
 import (
 	"errors"
@@ -12,36 +22,33 @@ import (
 // frames are reassembled in a message buffer.
 const maxWholeFrame = 1 << 20
 
-// smallEcho is the payload size up to which an echo is copied into the
+// SmallEcho is the payload size up to which an echo is copied into the
 // write buffer with the other replies of the same read; larger payloads go
 // out in one writev with their header, uncopied.
-const smallEcho = 4 << 10
+const SmallEcho = 4 << 10
 
-// seedReply is what the seed article's server answers.
-var seedReply = []byte("Loud and clear!")
-
-// sink is where an echo connection's replies go: the engine that moves
-// its bytes. writev writes a, b and c in order (any may be empty); an event
-// loop may keep what the socket does not take now, and then pending reports
-// true until it is out. The arity is fixed because a variadic call through
-// an interface allocates its argument slice on every call.
-type sink interface {
-	writev(a, b, c []byte) error
-	pending() bool
+// Sink is where a connection's replies go: the engine that moves its
+// bytes. Writev writes a, b and c in order (any may be empty); an event
+// loop may keep what the socket does not take now, and then Pending
+// reports true until it is out. The arity is fixed because a variadic
+// call through an interface allocates its argument slice on every call.
+type Sink interface {
+	Writev(a, b, c []byte) error
+	Pending() bool
 }
 
-// echoConn is the protocol side of one echo connection: it decodes what
-// was read and produces the replies, and moves no bytes itself. Both server
-// engines (a goroutine per connection, and the epoll event loop) drive it:
-// read into readSpace, add the count with read, call process, write wb.
+// Conn is the protocol side of one echo connection: it decodes what was
+// read and produces the replies, and moves no bytes itself. Both server
+// engines (a goroutine per connection, and the epoll event loop) drive
+// it: read into ReadSpace, add the count with Read, call Process.
 //
 // Payloads are unmasked in place and echoed from the read buffer. A
 // single-frame message that arrives in pieces is decoded piece by piece,
 // so that bad UTF-8 fails at once (RFC 6455 §8.1), while its bytes stay
 // where they are (hold) to be echoed from there at the end. Only
 // fragmented messages and frames over maxWholeFrame are copied, into msg.
-type echoConn struct {
-	s    *server
+type Conn struct {
+	s    *Server
 	seed bool // answer text with the seed's reply instead of echoing
 
 	d          codec.Decoder
@@ -61,22 +68,22 @@ type echoConn struct {
 	zb     []byte // a compressed reply
 
 	// lend, when set, lends the buffers above (rb, wb, msg, zb): they are
-	// taken when needed and given back by release whenever they hold
+	// taken when needed and given back by Release whenever they hold
 	// nothing, so that an idle connection holds none.
-	lend *buffers
+	lend *Buffers
 }
 
-// newEchoConn returns the protocol side of a connection whose first bytes
+// newConn returns the protocol side of a connection whose first bytes
 // past the handshake are pre. With lend nil it has buffers of its own for
 // good; otherwise it borrows them from lend.
-func newEchoConn(s *server, seed bool, pre []byte, lend *buffers) *echoConn {
-	e := &echoConn{s: s, seed: seed, hold: -1, lend: lend}
+func newConn(s *Server, seed bool, pre []byte, lend *Buffers) *Conn {
+	e := &Conn{s: s, seed: seed, hold: -1, lend: lend}
 	e.d = codec.Decoder{Role: codec.RoleServer, MaxMessage: s.maxMessage}
 	if lend == nil {
 		e.rb, e.wb = make([]byte, s.readBuf), make([]byte, 0, s.writeBuf)
 	}
 	if len(pre) > 0 {
-		e.readSpace()
+		e.ReadSpace()
 		if len(pre) > len(e.rb) {
 			e.rb = make([]byte, len(pre))
 		}
@@ -85,21 +92,23 @@ func newEchoConn(s *server, seed bool, pre []byte, lend *buffers) *echoConn {
 	return e
 }
 
-// buffers lends the buffers of the connections of one event loop, which
+// Buffers lends the buffers of the connections of one event loop, which
 // use them from its goroutine only: read buffers, write buffers, message
 // buffers (reassembled or inflated messages) and compressed replies. A
 // buffer that grew while it was lent, up to a whole frame or message, is
 // taken back as it is, so that the next connection to need that much does
 // not allocate it again.
-type buffers struct {
+type Buffers struct {
 	read, write, msg, zip bufPool
 }
 
 // poolBytes bounds the memory each pool of a loop keeps for reuse.
 const poolBytes = 8 << 20
 
-func newBuffers(s *server) *buffers {
-	return &buffers{
+// NewBuffers returns the buffers for the connections of one event loop
+// of s.
+func NewBuffers(s *Server) *Buffers {
+	return &Buffers{
 		read:  bufPool{size: s.readBuf, max: poolBytes},
 		write: bufPool{size: s.writeBuf, max: poolBytes},
 		msg:   bufPool{size: s.readBuf, max: poolBytes},
@@ -136,11 +145,11 @@ func (p *bufPool) put(b []byte) {
 	}
 }
 
-// release gives lent buffers back when they hold nothing: no undecoded
+// Release gives lent buffers back when they hold nothing: no undecoded
 // or held bytes in rb, no replies in wb, no message being reassembled in
 // msg. The caller must have no output pending, which may borrow any of
 // them.
-func (e *echoConn) release() {
+func (e *Conn) Release() {
 	l := e.lend
 	if l == nil {
 		return
@@ -166,7 +175,7 @@ func (e *echoConn) release() {
 }
 
 // msgBuf returns msg emptied, borrowing one if there is none.
-func (e *echoConn) msgBuf() []byte {
+func (e *Conn) msgBuf() []byte {
 	if e.msg == nil && e.lend != nil {
 		return e.lend.msg.get()[:0]
 	}
@@ -174,21 +183,16 @@ func (e *echoConn) msgBuf() []byte {
 }
 
 // useDeflate turns on permessage-deflate with the negotiated parameters.
-func (e *echoConn) useDeflate(p deflate.Params) {
+func (e *Conn) useDeflate(p deflate.Params) {
 	e.d.AllowedRsv = codec.Rsv1
 	e.comp = deflate.NewCompressor(p, codec.RoleServer, deflate.DefaultLevel)
 	e.decomp = deflate.NewDecompressor(p, codec.RoleServer, e.s.maxMessage)
 }
 
-// minCompress is the size below which a reply goes out uncompressed even
-// when permessage-deflate is in use: compressing a few bytes makes them
-// longer. RFC 7692 lets the sender choose per message.
-const minCompress = 64
-
-// readSpace makes room at the end of the read buffer and returns it. It
+// ReadSpace makes room at the end of the read buffer and returns it. It
 // keeps undecoded bytes, and a held message, at the front of the buffer;
 // each partial frame moves at most once.
-func (e *echoConn) readSpace() []byte {
+func (e *Conn) ReadSpace() []byte {
 	if e.rb == nil {
 		e.rb = e.lend.read.get()
 	}
@@ -206,19 +210,41 @@ func (e *echoConn) readSpace() []byte {
 	return e.rb[e.end:]
 }
 
-// read records n bytes read into readSpace.
-func (e *echoConn) read(n int) { e.end += n }
+// Read records n bytes read into ReadSpace.
+func (e *Conn) Read(n int) { e.end += n }
 
-// process decodes what was read, queuing replies in wb and writing large
-// echoes through out. It returns done when the connection must end once wb
-// is written: a close frame was answered or a protocol error sent one. It
+// Process decodes what was read and writes the replies to out: small ones
+// gathered into one write, large echoes with their header in one writev.
+// It returns done when the connection must end once out has written
+// everything: a close frame was answered or a protocol error sent one. It
 // stops early, with bytes left, while out has output pending.
-func (e *echoConn) process(out sink) (done bool) {
+func (e *Conn) Process(out Sink) (done bool) {
+	done = e.process(out)
+	e.flush(out)
+	return done
+}
+
+// flush writes the replies queued in wb.
+func (e *Conn) flush(out Sink) {
+	if len(e.wb) > 0 {
+		out.Writev(e.wb, nil, nil)
+		e.wb = e.wb[:0]
+	}
+}
+
+// GoingAway sends close 1001, after what is queued, when the server
+// shuts down.
+func (e *Conn) GoingAway(out Sink) {
+	e.sendClose(codec.CloseGoingAway, "server shutting down")
+	e.flush(out)
+}
+
+func (e *Conn) process(out Sink) (done bool) {
 	if e.wb == nil {
 		e.wb = e.lend.write.get()[:0]
 	}
 	for e.start < e.end {
-		if out.pending() {
+		if out.Pending() {
 			return false
 		}
 		if !e.d.InFrame() {
@@ -236,7 +262,7 @@ func (e *echoConn) process(out sink) (done bool) {
 		k, err := e.d.Next(e.rb[e.start:e.end], &e.ev)
 		e.start += k
 		if err != nil {
-			e.s.logf("protocol error: %v", err)
+			e.s.Logf("protocol error: %v", err)
 			var pe *codec.ProtocolError
 			if errors.As(err, &pe) {
 				e.sendClose(pe.Code, pe.Reason)
@@ -257,7 +283,7 @@ func (e *echoConn) process(out sink) (done bool) {
 				}
 				var err error
 				if e.msg, err = e.decomp.AppendChunk(e.msg, ev.Opcode, ev.Payload, ev.End); err != nil {
-					e.s.logf("permessage-deflate: %v", err)
+					e.s.Logf("permessage-deflate: %v", err)
 					var pe *codec.ProtocolError
 					if errors.As(err, &pe) {
 						e.sendClose(pe.Code, pe.Reason)
@@ -294,7 +320,7 @@ func (e *echoConn) process(out sink) (done bool) {
 				e.wb = append(e.wb, ev.Payload...)
 			}
 		case codec.EventClose:
-			e.s.logf("close received: %v %q", ev.Code, ev.Reason)
+			e.s.Logf("close received: %v %q", ev.Code, ev.Reason)
 			// Echo the code and the reason (already checked: UTF-8, at most
 			// 123 bytes), after the replies to what came before.
 			e.sendClose(codec.CloseReply(ev.Code), string(ev.Reason))
@@ -305,7 +331,7 @@ func (e *echoConn) process(out sink) (done bool) {
 }
 
 // echo answers one message.
-func (e *echoConn) echo(out sink, op codec.Opcode, p []byte) {
+func (e *Conn) echo(out Sink, op codec.Opcode, p []byte) {
 	if e.closeSent {
 		return
 	}
@@ -315,7 +341,7 @@ func (e *echoConn) echo(out sink, op codec.Opcode, p []byte) {
 	e.s.messages.Add(1)
 	e.s.bytes.Add(int64(len(p)))
 	h := codec.Header{Fin: true, Opcode: op}
-	if e.comp != nil && len(p) >= minCompress {
+	if e.comp != nil && len(p) >= codec.DefaultCompressMin {
 		if e.zb == nil && e.lend != nil {
 			e.zb = e.lend.zip.get()
 		}
@@ -325,18 +351,18 @@ func (e *echoConn) echo(out sink, op codec.Opcode, p []byte) {
 		}
 	}
 	h.Length = int64(len(p))
-	if len(p) <= smallEcho && len(e.wb)+len(p)+codec.MaxHeaderLen <= cap(e.wb) {
+	if len(p) <= SmallEcho && len(e.wb)+len(p)+codec.MaxHeaderLen <= cap(e.wb) {
 		e.wb = codec.AppendHeader(e.wb, h)
 		e.wb = append(e.wb, p...)
 		return
 	}
 	// Header and payload in one writev, after what is queued.
-	out.writev(e.wb, codec.AppendHeader(e.hdr[:0], h), p)
+	out.Writev(e.wb, codec.AppendHeader(e.hdr[:0], h), p)
 	e.wb = e.wb[:0]
 }
 
 // sendClose queues a close frame, once; nothing is sent after it.
-func (e *echoConn) sendClose(code codec.CloseCode, reason string) {
+func (e *Conn) sendClose(code codec.CloseCode, reason string) {
 	if e.closeSent {
 		return
 	}

@@ -1,17 +1,17 @@
-package main
+package loadgen
 
 import (
 	"math/rand/v2"
 	"strconv"
 )
 
-// Payload kinds of `wsbench client -payload`.
+// Payload kinds, for Config.Payload.
 const (
-	payloadPattern = "pattern" // letters a to z over and over (text), or i*131+conn (binary)
-	payloadJSON    = "json"    // a feed of JSON trade events
+	PayloadPattern = "pattern" // letters a to z over and over (text), or i*131+conn (binary)
+	PayloadJSON    = "json"    // a feed of JSON trade events
 )
 
-// fillPayload fills p, the template of connection id's messages, with
+// FillPayload fills p, the template of connection id's messages, with
 // content of the given kind.
 //
 // The pattern is what a load test usually sends, and deflate shrinks a
@@ -21,9 +21,9 @@ const (
 // that DEFLATE at level 1 leaves about 30-45% of each message (a message of
 // 1 KiB or more; smaller ones shrink less). Each connection draws
 // different events.
-func fillPayload(p []byte, kind string, binaryMsg bool, id int) {
+func FillPayload(p []byte, kind string, binaryMsg bool, id int) {
 	switch {
-	case kind == payloadJSON:
+	case kind == PayloadJSON:
 		fillJSON(p, uint64(id))
 	case binaryMsg:
 		for i := range p {

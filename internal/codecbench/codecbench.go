@@ -1,13 +1,14 @@
-package main
+// Package codecbench measures the codec's kernels for the default run of
+// wsbench: masking, unmasking copies, UTF-8 validation and frame headers,
+// each next to copy() or utf8.Valid measured in the same run, in
+// interleaved rounds whose medians hold even on a noisy machine.
+package codecbench
 
 import (
-	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode/utf8"
 
@@ -16,15 +17,16 @@ import (
 	"github.com/wsframe/wsframe/codec"
 )
 
-// codecConfig says how long to measure each cell of the codec table.
-type codecConfig struct {
+// Config says how long to measure each cell of the codec table.
+type Config struct {
 	Rounds int           // interleaved rounds per cell; the median is reported
 	Target time.Duration // time per round
 }
 
+// The default run's configuration, and a brief one for smoke tests.
 var (
-	defaultCodecConfig = codecConfig{Rounds: 7, Target: 20 * time.Millisecond}
-	quickCodecConfig   = codecConfig{Rounds: 3, Target: 2 * time.Millisecond}
+	Default = Config{Rounds: 7, Target: 20 * time.Millisecond}
+	Quick   = Config{Rounds: 3, Target: 2 * time.Millisecond}
 )
 
 // Machine describes where the numbers came from.
@@ -62,21 +64,22 @@ type HeaderRow struct {
 	NsOp  float64 `json:"ns_per_op"`
 }
 
-// CodecResult is everything the codec benchmark measured.
-type CodecResult struct {
+// Result is everything the codec benchmark measured.
+type Result struct {
 	Machine Machine     `json:"machine"`
 	Mask    []MaskRow   `json:"mask"`
 	UTF8    []UTF8Row   `json:"utf8"`
 	Header  []HeaderRow `json:"header"`
 }
 
-var maskSizes = []int{16, 125, 1 << 10, 4 << 10, 64 << 10, 1 << 20}
+// MaskSizes are the payload sizes of the masking table.
+var MaskSizes = []int{16, 125, 1 << 10, 4 << 10, 64 << 10, 1 << 20}
 
 // measure runs the functions of fs in interleaved rounds, each round long
 // enough to take about cfg.Target, and returns each one's median ns per call.
 // Interleaving puts them under the same conditions, so ratios between them
 // hold even on a noisy machine.
-func measure(cfg codecConfig, fs ...func()) []float64 {
+func measure(cfg Config, fs ...func()) []float64 {
 	iters := make([]int, len(fs))
 	for i, f := range fs {
 		iters[i] = calibrate(f, cfg.Target)
@@ -118,11 +121,16 @@ func calibrate(f func(), d time.Duration) int {
 	}
 }
 
-func runCodecBench(cfg codecConfig, p *progress) CodecResult {
-	res := CodecResult{Machine: thisMachine()}
+// Run measures every cell, calling progress, when not nil, as it starts
+// each: what it measures and the payload size.
+func Run(cfg Config, progress func(what string, size int)) Result {
+	if progress == nil {
+		progress = func(string, int) {}
+	}
+	res := Result{Machine: ThisMachine()}
 	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
-	for _, n := range maskSizes {
-		p.step("codec: masking %s", sizeName(n))
+	for _, n := range MaskSizes {
+		progress("masking", n)
 		a, b := make([]byte, n), make([]byte, n)
 		ns := measure(cfg,
 			func() { codec.Mask(a, key, 1) },
@@ -137,7 +145,7 @@ func runCodecBench(cfg codecConfig, p *progress) CodecResult {
 		{"mixed", "Привет, мир! 你好，世界！ Grüße 🌍 "},
 	} {
 		for _, n := range []int{1 << 10, 64 << 10} {
-			p.step("codec: UTF-8 %s %s", text.name, sizeName(n))
+			progress("UTF-8 "+text.name, n)
 			b := []byte(strings.Repeat(text.sample, n/len(text.sample)+1))
 			b = b[:n]
 			for !utf8.Valid(b) { // do not cut a code point in two
@@ -172,7 +180,8 @@ func runCodecBench(cfg codecConfig, p *progress) CodecResult {
 	return res
 }
 
-func thisMachine() Machine {
+// ThisMachine describes the machine the program runs on.
+func ThisMachine() Machine {
 	return Machine{
 		GoVersion: runtime.Version(),
 		OS:        runtime.GOOS,
@@ -196,42 +205,4 @@ func cpuName() string {
 		}
 	}
 	return "unknown"
-}
-
-func sizeName(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
-func printCodecTable(w io.Writer, r CodecResult) {
-	m := r.Machine
-	fmt.Fprintf(w, "wsframe codec benchmark: %s %s/%s, %s, %d CPUs, AVX2 %v, AVX-512 %v\n\n",
-		m.GoVersion, m.OS, m.Arch, m.CPU, m.NumCPU, m.AVX2, m.AVX512)
-	fmt.Fprintln(w, "Masking, GB/s of payload (median of interleaved rounds; copy() measured in the same run):")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "size\tMask (in place)\tMaskCopy\tcopy()\tMask/copy\tMaskCopy/copy\t")
-	for _, row := range r.Mask {
-		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.2fx\t%.2fx\t\n", sizeName(row.Size),
-			row.Mask, row.MaskCopy, row.Copy, row.Mask/row.Copy, row.MaskCopy/row.Copy)
-	}
-	tw.Flush()
-	fmt.Fprintln(w, "\nUTF-8 validation, GB/s (utf8.Valid measured in the same run):")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "text\tsize\tValidUTF8\tutf8.Valid\tratio\t")
-	for _, row := range r.UTF8 {
-		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%.1fx\t\n", row.Text, sizeName(row.Size), row.Valid, row.Stdlib, row.Valid/row.Stdlib)
-	}
-	tw.Flush()
-	fmt.Fprintln(w, "\nFrame headers, ns per call:")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "operation\theader bytes\tns/op\t")
-	for _, row := range r.Header {
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t\n", row.Op, row.Bytes, row.NsOp)
-	}
-	tw.Flush()
 }

@@ -1,14 +1,12 @@
 //go:build linux
 
-package main
+package epoll
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net"
+	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,12 +14,12 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/wsframe/wsframe/codec"
-	"github.com/wsframe/wsframe/deflate"
 	"github.com/wsframe/wsframe/handshake"
+	"github.com/wsframe/wsframe/internal/echo"
 )
 
-const haveEpoll = true
+// Available reports whether this system has the epoll engine: Linux.
+const Available = true
 
 // The epoll engine runs one event loop per P, each with its own epoll set,
 // instead of a goroutine per connection. A readable connection costs one
@@ -31,8 +29,9 @@ const haveEpoll = true
 // the bytes read, AppendResponse or AppendReject for the reply, and the
 // demo page or /stats for plain GETs.
 type epollEngine struct {
-	s     *server
+	s     *echo.Server
 	ln    net.Listener
+	lf    *os.File // a dup of ln's socket, for epoll; it owns lfd
 	lfd   int
 	loops []*eloop
 	next  atomic.Uint32
@@ -50,18 +49,18 @@ type eloop struct {
 	mu     sync.Mutex // guards conns: loop 0 adds to every loop
 	conns  map[int]*econn
 	events [256]unix.EpollEvent
-	bufs   *buffers // lent to the loop's connections while they use them
+	bufs   *echo.Buffers // lent to the loop's connections while they use them
 }
 
 // econn is one connection of the epoll engine.
 type econn struct {
-	*echoConn // nil until the handshake succeeds
-	l         *eloop
-	fd        int
-	head      []byte // the request head while it arrives
-	closing   bool   // close once the pending output is written
-	iov       [3][]byte
-	iovecs    [3]unix.Iovec // for writev: unix.Writev would allocate its own on every call
+	*echo.Conn // nil until the handshake succeeds
+	l          *eloop
+	fd         int
+	head       []byte // the request head while it arrives
+	closing    bool   // close once the pending output is written
+	iov        [3][]byte
+	iovecs     [3]unix.Iovec // for writev: unix.Writev would allocate its own on every call
 
 	// Output the socket did not take yet, in order: out (copied), ref
 	// (borrowed: the rest of a large payload, left where it is in the read
@@ -70,33 +69,17 @@ type econn struct {
 	out, ref, tail []byte
 }
 
-// listenEpoll starts the epoll engine for s on addr.
-func (s *server) listenEpoll(addr string) (net.Addr, func(time.Duration), error) {
+// Listen serves s on addr with the epoll engine. It returns the address
+// and a function that shuts the server down: close 1001 to every
+// connection, then at most grace to wait for them to end.
+func Listen(s *echo.Server, addr string) (net.Addr, func(grace time.Duration), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := ln.(*net.TCPListener).File() // a dup of the socket, for epoll
-	if err != nil {
-		ln.Close()
-		return nil, nil, err
-	}
-	lfd := int(f.Fd())
-	if err := unix.SetNonblock(lfd, true); err != nil {
-		ln.Close()
-		return nil, nil, err
-	}
-	e := &epollEngine{s: s, ln: ln, lfd: lfd}
-	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
-		l, err := newLoop(e)
-		if err != nil {
-			ln.Close()
-			return nil, nil, err
-		}
-		e.loops = append(e.loops, l)
-	}
-	if err := unix.EpollCtl(e.loops[0].epfd, unix.EPOLL_CTL_ADD, lfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(lfd)}); err != nil {
-		ln.Close()
+	e := &epollEngine{s: s, ln: ln}
+	if err := e.start(); err != nil {
+		e.release()
 		return nil, nil, err
 	}
 	for _, l := range e.loops {
@@ -109,12 +92,44 @@ func (s *server) listenEpoll(addr string) (net.Addr, func(time.Duration), error)
 		for _, l := range e.loops {
 			l.wake()
 		}
-		e.wg.Wait()
-		unix.Close(lfd)
-		f.Close()
-		ln.Close()
+		e.wg.Wait() // each loop closed its descriptors as it ended
+		e.loops = nil
+		e.release()
 	}
 	return ln.Addr(), stop, nil
+}
+
+// start makes the listening descriptor and one loop per P, without
+// running them. On error, release frees what it made.
+func (e *epollEngine) start() error {
+	f, err := e.ln.(*net.TCPListener).File() // a dup of the socket, for epoll
+	if err != nil {
+		return err
+	}
+	e.lf, e.lfd = f, int(f.Fd())
+	if err := unix.SetNonblock(e.lfd, true); err != nil {
+		return err
+	}
+	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
+		l, err := newLoop(e)
+		if err != nil {
+			return err
+		}
+		e.loops = append(e.loops, l)
+	}
+	return unix.EpollCtl(e.loops[0].epfd, unix.EPOLL_CTL_ADD, e.lfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(e.lfd)})
+}
+
+// release closes the listener, its duplicate and the descriptors of loops
+// that never ran; each descriptor once.
+func (e *epollEngine) release() {
+	for _, l := range e.loops {
+		l.closeFDs()
+	}
+	if e.lf != nil {
+		e.lf.Close() // closes lfd
+	}
+	e.ln.Close()
 }
 
 func newLoop(e *epollEngine) (*eloop, error) {
@@ -122,16 +137,23 @@ func newLoop(e *epollEngine) (*eloop, error) {
 	if err != nil {
 		return nil, err
 	}
-	wfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		unix.Close(epfd)
-		return nil, err
+	l := &eloop{e: e, epfd: epfd, wakefd: -1, conns: map[int]*econn{}, bufs: echo.NewBuffers(e.s)}
+	if l.wakefd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err == nil {
+		err = unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, l.wakefd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(l.wakefd)})
 	}
-	l := &eloop{e: e, epfd: epfd, wakefd: wfd, conns: map[int]*econn{}, bufs: newBuffers(e.s)}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wfd)}); err != nil {
+	if err != nil {
+		l.closeFDs()
 		return nil, err
 	}
 	return l, nil
+}
+
+// closeFDs closes the loop's epoll and wake descriptors.
+func (l *eloop) closeFDs() {
+	unix.Close(l.epfd)
+	if l.wakefd >= 0 {
+		unix.Close(l.wakefd)
+	}
 }
 
 func (l *eloop) wake() {
@@ -145,12 +167,11 @@ func (l *eloop) run() {
 		l.mu.Lock()
 		for _, c := range l.conns {
 			unix.Close(c.fd)
-			l.e.s.active.Add(-1)
+			l.e.s.Closed()
 		}
 		l.conns = nil
 		l.mu.Unlock()
-		unix.Close(l.epfd)
-		unix.Close(l.wakefd)
+		l.closeFDs()
 	}()
 	shutdownSent := false
 	for {
@@ -170,7 +191,7 @@ func (l *eloop) run() {
 		}
 		n, err := unix.EpollWait(l.epfd, l.events[:], timeout)
 		if err != nil && err != unix.EINTR {
-			l.e.s.logf("epoll_wait: %v", err)
+			l.e.s.Logf("epoll_wait: %v", err)
 			return
 		}
 		for i := 0; i < n; i++ {
@@ -194,7 +215,7 @@ func (l *eloop) run() {
 			if ev.Events&unix.EPOLLOUT != 0 {
 				c.drain()
 			}
-			if ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 && !c.pending() {
+			if ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 && !c.Pending() {
 				c.readable()
 			}
 		}
@@ -207,7 +228,7 @@ func (e *epollEngine) accept() {
 		fd, _, err := unix.Accept4(e.lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		if err != nil {
 			if err != unix.EAGAIN && err != unix.EINTR {
-				e.s.logf("accept: %v", err)
+				e.s.Logf("accept: %v", err)
 			}
 			return
 		}
@@ -221,7 +242,7 @@ func (e *epollEngine) accept() {
 		l.mu.Lock()
 		l.conns[fd] = c
 		l.mu.Unlock()
-		e.s.active.Add(1)
+		e.s.Opened()
 		if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd)}); err != nil {
 			c.close()
 		}
@@ -238,19 +259,19 @@ func (c *econn) close() {
 	c.l.mu.Unlock()
 	unix.EpollCtl(c.l.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
 	unix.Close(c.fd)
-	c.l.e.s.active.Add(-1)
+	c.l.e.s.Closed()
 }
 
 // readable reads once and acts on what arrived.
 func (c *econn) readable() {
 	var buf []byte
-	if c.echoConn == nil {
+	if c.Conn == nil {
 		if len(c.head) == cap(c.head) {
 			c.head = append(c.head, 0)[:len(c.head)]
 		}
 		buf = c.head[len(c.head):cap(c.head)]
 	} else {
-		buf = c.readSpace()
+		buf = c.ReadSpace()
 	}
 	n, err := unix.Read(c.fd, buf)
 	if err == unix.EAGAIN || err == unix.EINTR {
@@ -260,111 +281,65 @@ func (c *econn) readable() {
 		c.close() // EOF or error: the peer is gone
 		return
 	}
-	if c.echoConn == nil {
+	if c.Conn == nil {
 		c.head = c.head[:len(c.head)+n]
 		c.handshake()
 		return
 	}
-	c.read(n)
+	c.Read(n)
 	c.work()
 }
 
 // work lets the protocol run on what was read and writes its replies.
 func (c *econn) work() {
-	done := c.process(c)
-	if len(c.wb) > 0 {
-		c.writev(c.wb, nil, nil)
-		c.wb = c.wb[:0]
-	}
-	if done {
+	if c.Process(c) {
 		c.closing = true
 	}
-	if c.pending() {
+	if c.Pending() {
 		return
 	}
 	if c.closing {
 		c.close()
 		return
 	}
-	c.release()
+	c.Release()
 }
 
 // handshake answers the request head once it is complete.
 func (c *econn) handshake() {
+	s := c.l.e.s
 	req, n, err := handshake.ParseRequest(c.head)
 	switch {
 	case err == handshake.ErrIncomplete:
 		return
 	case err == nil:
-		s := c.l.e.s
-		c.echoConn = newEchoConn(s, string(req.Target) == "/seed", c.head[n:], c.l.bufs)
-		s.logf("handshake: %s", req.Target)
-		var ext string
-		if s.deflate != nil && req.Extensions.Len() > 0 {
-			if p, resp, ok := deflate.NegotiateServerElements(req.Extensions.Elements, *s.deflate); ok {
-				c.useDeflate(p)
-				ext = resp
-			}
-		}
 		var buf [512]byte
-		reply := handshake.AppendResponse(buf[:0], req.Key, "", ext)
-		c.writev(reply, nil, nil)
+		var reply []byte
+		c.Conn, reply = s.Open(buf[:0], &req, c.head[n:], c.l.bufs)
+		c.Writev(reply, nil, nil)
 		c.head = nil
 		c.work() // frames that came with the request
 		return
 	}
 	var he *handshake.Error
-	if errors.As(err, &he) && !wantsWebSocket(c.head) {
-		c.writev(plainHTTP(c.l.e.s, c.head), nil, nil)
+	if errors.As(err, &he) && !echo.WantsWebSocket(c.head) {
+		c.Writev(s.PlainResponse(c.head), nil, nil)
 	} else if he != nil {
-		c.l.e.s.logf("handshake refused: %v", err)
-		c.writev(handshake.AppendReject(nil, he.Status, he.Rule), nil, nil)
+		s.Logf("handshake refused: %v", err)
+		c.Writev(handshake.AppendReject(nil, he.Status, he.Rule), nil, nil)
 	}
 	c.closing = true
-	if !c.pending() {
+	if !c.Pending() {
 		c.close()
 	}
 }
 
-// wantsWebSocket reports whether a head carries an Upgrade or a
-// Sec-WebSocket-Key header, as isUpgrade does for the net/http engine.
-func wantsWebSocket(head []byte) bool {
-	for _, line := range bytes.Split(head, []byte("\r\n"))[1:] {
-		name, _, ok := bytes.Cut(line, []byte(":"))
-		if ok && (bytes.EqualFold(name, []byte("upgrade")) || bytes.EqualFold(name, []byte("sec-websocket-key"))) {
-			return true
-		}
-	}
-	return false
-}
-
-// plainHTTP answers a request that is not a WebSocket handshake: the demo
-// page, /stats, or 404, each closing the connection.
-func plainHTTP(s *server, head []byte) []byte {
-	line, _, _ := bytes.Cut(head, []byte("\r\n"))
-	parts := bytes.Fields(line)
-	status, ctype, body := "404 Not Found", "text/plain; charset=utf-8", []byte("404 page not found\n")
-	switch {
-	case len(parts) != 3:
-		status, body = "400 Bad Request", []byte("malformed request line\n")
-	case string(parts[0]) != "GET":
-		status, body = "405 Method Not Allowed", []byte("only GET is served here\n")
-	case string(parts[1]) == "/":
-		status, ctype, body = "200 OK", "text/html; charset=utf-8", demoPage
-	case string(parts[1]) == "/stats":
-		status, ctype = "200 OK", "application/json"
-		body, _ = json.Marshal(s.stats())
-	}
-	out := []byte("HTTP/1.1 " + status + "\r\nContent-Type: " + ctype + "\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n")
-	return append(out, body...)
-}
-
-// writev writes bufs in order; what the socket does not take is kept as
-// pending output, and the connection waits for EPOLLOUT instead of reading.
-// a holds replies queued in wb, b and c possibly a header and a large
-// payload; the payload's rest is borrowed, not copied.
-func (c *econn) writev(a, b, d []byte) error {
-	if c.pending() {
+// Writev writes a, b and d in order; what the socket does not take is
+// kept as pending output, and the connection waits for EPOLLOUT instead of
+// reading. a holds replies, b and d possibly a header and a large payload;
+// the payload's rest is borrowed, not copied.
+func (c *econn) Writev(a, b, d []byte) error {
+	if c.Pending() {
 		c.tail = append(append(append(c.tail, a...), b...), d...)
 		return nil
 	}
@@ -380,7 +355,7 @@ func (c *econn) writev(a, b, d []byte) error {
 		switch {
 		case n >= len(b):
 			n -= len(b)
-		case i == k-1 && len(b) > smallEcho:
+		case i == k-1 && len(b) > echo.SmallEcho:
 			c.ref = b[n:] // a large payload: borrow it
 			n = 0
 		default:
@@ -394,7 +369,7 @@ func (c *econn) writev(a, b, d []byte) error {
 		c.closing = true
 		return err
 	}
-	if c.pending() {
+	if c.Pending() {
 		unix.EpollCtl(c.l.epfd, unix.EPOLL_CTL_MOD, c.fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLRDHUP, Fd: int32(c.fd)})
 	}
 	return nil
@@ -428,7 +403,8 @@ func (c *econn) send(bufs [][]byte) (int, error) {
 	return max(n, 0), err
 }
 
-func (c *econn) pending() bool { return len(c.out)+len(c.ref)+len(c.tail) > 0 }
+// Pending reports whether output waits for the socket to take it.
+func (c *econn) Pending() bool { return len(c.out)+len(c.ref)+len(c.tail) > 0 }
 
 // drain writes pending output; once it is all out, the connection reads
 // again and goes on with the bytes it held back.
@@ -452,7 +428,7 @@ func (c *econn) drain() {
 		c.ref, n = c.ref[k:], n-k
 		c.tail, _ = consume(c.tail, n)
 	}
-	if c.pending() {
+	if c.Pending() {
 		return
 	}
 	c.ref = nil
@@ -461,7 +437,7 @@ func (c *econn) drain() {
 		return
 	}
 	unix.EpollCtl(c.l.epfd, unix.EPOLL_CTL_MOD, c.fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(c.fd)})
-	if c.echoConn != nil {
+	if c.Conn != nil {
 		c.work()
 	}
 }
@@ -483,12 +459,10 @@ func (l *eloop) goingAway() {
 	}
 	l.mu.Unlock()
 	for _, c := range conns {
-		if c.echoConn == nil {
+		if c.Conn == nil {
 			c.close()
 			continue
 		}
-		c.sendClose(codec.CloseGoingAway, "server shutting down")
-		c.writev(c.wb, nil, nil)
-		c.wb = c.wb[:0]
+		c.GoingAway(c)
 	}
 }

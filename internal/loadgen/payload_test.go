@@ -1,4 +1,4 @@
-package main
+package loadgen
 
 import (
 	"bytes"
@@ -9,9 +9,9 @@ import (
 func TestFillJSON(t *testing.T) {
 	for _, n := range []int{0, 1, 16, 100, 1024, 65536} {
 		a, b, c := make([]byte, n), make([]byte, n), make([]byte, n)
-		fillPayload(a, payloadJSON, false, 1)
-		fillPayload(b, payloadJSON, false, 1)
-		fillPayload(c, payloadJSON, false, 2)
+		FillPayload(a, PayloadJSON, false, 1)
+		FillPayload(b, PayloadJSON, false, 1)
+		FillPayload(c, PayloadJSON, false, 2)
 		if !bytes.Equal(a, b) {
 			t.Errorf("%d bytes: two fills for one connection differ", n)
 		}

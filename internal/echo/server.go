@@ -1,0 +1,154 @@
+package echo
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"log"
+	"net/http"
+	"runtime/metrics"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/deflate"
+	"github.com/wsframe/wsframe/handshake"
+)
+
+//go:embed demo.html
+var demoPage []byte
+
+// seedReply is what the seed article's server answers.
+var seedReply = []byte("Loud and clear!")
+
+// Server is the echo server of `wsbench serve` and of the default run.
+// Set its fields, then serve it with an engine: Listen here, or
+// epoll.Listen.
+type Server struct {
+	maxMessage int64
+	readBuf    int
+	writeBuf   int
+	logger     *log.Logger // nil: quiet
+	// Deflate, when set, accepts permessage-deflate with these options;
+	// nil declines it.
+	Deflate *deflate.ServerOptions
+
+	mu      sync.Mutex
+	conns   map[*serverConn]struct{}
+	closing bool
+	wg      sync.WaitGroup
+
+	messages atomic.Int64 // messages echoed
+	bytes    atomic.Int64 // payload bytes echoed
+	active   atomic.Int64 // open connections
+}
+
+// NewServer returns a server that accepts messages of up to maxMessage
+// bytes, with read and write buffers of about the sizes given per
+// connection, logging to logger unless it is nil.
+func NewServer(maxMessage int64, readBuf, writeBuf int, logger *log.Logger) *Server {
+	return &Server{
+		maxMessage: maxMessage,
+		readBuf:    max(readBuf, 4096+codec.MaxHeaderLen),
+		writeBuf:   max(writeBuf, 4096),
+		logger:     logger,
+		conns:      map[*serverConn]struct{}{},
+	}
+}
+
+// Logf logs through the server's logger, if it has one.
+func (s *Server) Logf(format string, args ...any) {
+	if s.logger != nil {
+		s.logger.Printf(format, args...)
+	}
+}
+
+// Opened and Closed count the connections an engine holds, handshake
+// done or not, for Stats.
+func (s *Server) Opened() { s.active.Add(1) }
+
+// Closed counts a connection the engine let go; see Opened.
+func (s *Server) Closed() { s.active.Add(-1) }
+
+// Open starts the protocol side of a connection whose request head the
+// engine parsed as req, with pre the bytes that came after the head, and
+// appends the 101 reply to dst: for event loops, which do the HTTP side
+// themselves. It accepts permessage-deflate as s.Deflate says. The
+// connection borrows its buffers from lend.
+func (s *Server) Open(dst []byte, req *handshake.Request, pre []byte, lend *Buffers) (*Conn, []byte) {
+	c := newConn(s, string(req.Target) == "/seed", pre, lend)
+	s.Logf("handshake: %s", req.Target)
+	var ext string
+	if s.Deflate != nil && req.Extensions.Len() > 0 {
+		if p, resp, ok := deflate.NegotiateServerElements(req.Extensions.Elements, *s.Deflate); ok {
+			c.useDeflate(p)
+			ext = resp
+		}
+	}
+	return c, handshake.AppendResponse(dst, req.Key, "", ext)
+}
+
+// isUpgrade reports whether r attempts a WebSocket handshake: it carries an
+// Upgrade or a Sec-WebSocket-Key header. Such a request gets the
+// handshake's checks and errors, not the demo page.
+func isUpgrade(r *http.Request) bool {
+	return r.Header.Get("Upgrade") != "" || r.Header.Get("Sec-WebSocket-Key") != ""
+}
+
+// WantsWebSocket reports whether a raw request head carries an Upgrade
+// or a Sec-WebSocket-Key header, as net/http's requests are checked: a
+// head that does gets the handshake's errors, one that does not gets
+// PlainResponse.
+func WantsWebSocket(head []byte) bool {
+	for _, line := range bytes.Split(head, []byte("\r\n"))[1:] {
+		name, _, ok := bytes.Cut(line, []byte(":"))
+		if ok && (bytes.EqualFold(name, []byte("upgrade")) || bytes.EqualFold(name, []byte("sec-websocket-key"))) {
+			return true
+		}
+	}
+	return false
+}
+
+// PlainResponse answers a raw request head that is not a WebSocket
+// handshake: the demo page, /stats, or 404, each closing the connection.
+func (s *Server) PlainResponse(head []byte) []byte {
+	line, _, _ := bytes.Cut(head, []byte("\r\n"))
+	parts := bytes.Fields(line)
+	status, ctype, body := "404 Not Found", "text/plain; charset=utf-8", []byte("404 page not found\n")
+	switch {
+	case len(parts) != 3:
+		status, body = "400 Bad Request", []byte("malformed request line\n")
+	case string(parts[0]) != "GET":
+		status, body = "405 Method Not Allowed", []byte("only GET is served here\n")
+	case string(parts[1]) == "/":
+		status, ctype, body = "200 OK", "text/html; charset=utf-8", demoPage
+	case string(parts[1]) == "/stats":
+		status, ctype = "200 OK", "application/json"
+		body, _ = json.Marshal(s.Stats())
+	}
+	out := []byte("HTTP/1.1 " + status + "\r\nContent-Type: " + ctype + "\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n")
+	return append(out, body...)
+}
+
+// Stats is what /stats reports.
+type Stats struct {
+	Messages int64  `json:"messages"`
+	Bytes    int64  `json:"bytes"`
+	Conns    int    `json:"conns"`
+	Mallocs  uint64 `json:"mallocs"`    // heap objects allocated by the process so far
+	Heap     uint64 `json:"heap_bytes"` // bytes of live and not yet swept heap objects
+}
+
+// Stats returns the server's counters and the process's heap figures.
+func (s *Server) Stats() Stats {
+	sample := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}, {Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	var v [2]uint64
+	for i := range sample {
+		if sample[i].Value.Kind() == metrics.KindUint64 {
+			v[i] = sample[i].Value.Uint64()
+		}
+	}
+	return Stats{Messages: s.messages.Load(), Bytes: s.bytes.Load(), Conns: int(s.active.Load()), Mallocs: v[0], Heap: v[1]}
+}
