@@ -173,22 +173,6 @@ func deflateCases() []*Case {
 	return cases
 }
 
-// compressed returns payload compressed as the probe negotiated, as one
-// frame with RSV1, or in fragments of frag bytes of compressed data (RSV1
-// on the first only).
-func (p *probe) compressed(op codec.Opcode, payload []byte, frag int) []frame {
-	z, err := p.comp.AppendMessage(nil, payload)
-	if err != nil {
-		panic(err) // compressing into a growing buffer cannot fail
-	}
-	if frag <= 0 {
-		frag = len(z)
-	}
-	frames := fragments(op, z, frag)
-	frames[0].rsv = codec.Rsv1
-	return frames
-}
-
 // agreed runs run only when the server accepted permessage-deflate; a
 // server that declined gets INFO.
 func agreed(run serverRun) serverRun {

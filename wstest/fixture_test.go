@@ -30,6 +30,11 @@ const (
 	acceptHTTP10          // an HTTP/1.0 upgrade is accepted
 	dropEarlyFrames       // frames that came in the request's read are dropped
 	noSizeLimit           // any message size is accepted
+
+	// Not a fault: echo each chunk of a message as a fragment as soon as
+	// it is read, as relays do (gorilla's NextReader copied into
+	// NextWriter), before reading the rest.
+	streams
 )
 
 // fixture serves conns on ln until the test ends.
@@ -167,6 +172,14 @@ func (e *fixtureConn) run() {
 		}
 		switch ev.Kind {
 		case codec.EventData:
+			if e.fault == streams {
+				op := codec.OpContinuation
+				if ev.Start {
+					op = ev.Opcode
+				}
+				e.write(codec.Header{Fin: ev.End, Opcode: op, Length: int64(len(ev.Payload))}, ev.Payload)
+				continue
+			}
 			if ev.Start {
 				e.msg = e.msg[:0]
 			}
@@ -214,13 +227,8 @@ func (e *fixtureConn) planted() int {
 		return goOn // the decoder reports it
 	}
 	switch {
-	case h.Opcode == codec.OpText && e.fault != echoBadClose:
-		// The decoder checks UTF-8 as fragments arrive; told binary, it
-		// does not.
-		b[0] = b[0]&0xf0 | byte(codec.OpBinary)
-		e.text = true
-	case h.Opcode == codec.OpBinary:
-		e.text = false
+	case (h.Opcode == codec.OpText || h.Opcode == codec.OpBinary) && e.fault != echoBadClose:
+		e.text = markText(b)
 	case h.Opcode == codec.OpClose && e.fault == echoBadClose && h.Length >= 2:
 		if int64(len(b)) < int64(n)+h.Length {
 			return needMore
@@ -233,6 +241,18 @@ func (e *fixtureConn) planted() int {
 		}
 	}
 	return goOn
+}
+
+// markText hides a text message from a decoder, which checks UTF-8 as
+// fragments arrive: b starts with the header of the first frame of a text
+// or binary message, and a text one is made binary. It reports whether
+// the message is text.
+func markText(b []byte) (text bool) {
+	if codec.Opcode(b[0]&0x0f) != codec.OpText {
+		return false
+	}
+	b[0] = b[0]&0xf0 | byte(codec.OpBinary)
+	return true
 }
 
 func (e *fixtureConn) write(h codec.Header, p []byte) {
@@ -250,6 +270,7 @@ func (e *fixtureConn) close(code codec.CloseCode) {
 // (they mostly wait: for silence, or for a timeout where a fault makes a
 // fixture wait for bytes that never come).
 func TestPlantedFaults(t *testing.T) {
+	t.Parallel()
 	invalidUTF8 := []string{"6.4.1", "6.4.2", "6.5.1", "6.5.2", "6.5.3"}
 	for i := 14; i <= 42; i++ {
 		invalidUTF8 = append(invalidUTF8, "6.6."+strconv.Itoa(i))
@@ -304,5 +325,79 @@ func TestPlantedFaults(t *testing.T) {
 				t.Errorf("failed %q\nwant %q", failed, fx.fails)
 			}
 		})
+	}
+}
+
+// TestStreamingServer runs the cases of large and fragmented messages
+// against a server that echoes each piece as it reads it: the suite must
+// read while it writes, or both sides' socket buffers fill and the 16 MiB
+// cases deadlock.
+func TestStreamingServer(t *testing.T) {
+	t.Parallel()
+	res, err := wstest.Run(t.Context(), startFixture(t, streams), &wstest.Options{Cases: []string{"1", "5", "9"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Verdict != wstest.Pass && r.Verdict != wstest.Info {
+			t.Errorf("%s: %v: %s", r.Case.ID, r.Verdict, r.Observed)
+		}
+	}
+}
+
+// TestStalledServer checks that every case ends within its timeout
+// against a server that completes the handshake and then reads nothing,
+// and one that accepts TCP connections and does nothing at all.
+func TestStalledServer(t *testing.T) {
+	t.Parallel()
+	var wg sync.WaitGroup
+	for _, handshake := range []bool{true, false} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				if handshake {
+					go stallAfterHandshake(c)
+				}
+			}
+		}()
+		const timeout = 700 * time.Millisecond
+		wg.Go(func() {
+			res, err := wstest.Run(t.Context(), "ws://"+ln.Addr().String()+"/", &wstest.Options{Cases: []string{"2.1", "9.1.6", "H.8"}, Timeout: timeout})
+			if err != nil {
+				t.Error(err)
+			}
+			for _, r := range res {
+				if r.Verdict != wstest.Fail || r.Elapsed > timeout+500*time.Millisecond {
+					t.Errorf("handshake %v: %s: %v after %v: %s", handshake, r.Case.ID, r.Verdict, r.Elapsed, r.Observed)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// stallAfterHandshake answers the opening handshake, then neither reads
+// nor writes.
+func stallAfterHandshake(c net.Conn) {
+	buf := make([]byte, 4096)
+	n := 0
+	for !bytes.Contains(buf[:n], []byte("\r\n\r\n")) && n < len(buf) {
+		k, err := c.Read(buf[n:])
+		if err != nil {
+			return
+		}
+		n += k
+	}
+	if req, _, err := handshake.ParseRequest(buf[:n]); err == nil {
+		c.Write(handshake.AppendResponse(nil, req.Key, "", ""))
 	}
 }

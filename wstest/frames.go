@@ -24,6 +24,7 @@ type frame struct {
 	rsv     uint8
 	op      codec.Opcode
 	payload []byte
+	masked  bool // masked even when the suite is the server, which must not mask
 }
 
 // f is a frame of op with payload p, FIN set when fin is.
@@ -49,6 +50,7 @@ func rawClose(b string) frame { return whole(closeO, b) }
 // appendFrame appends fr to dst, masked with a fresh key when masked is
 // set (a client's frame) and unmasked otherwise (a server's).
 func appendFrame(dst []byte, fr frame, masked bool) []byte {
+	masked = masked || fr.masked
 	h := codec.Header{Fin: fr.fin, Rsv: fr.rsv, Opcode: fr.op, Masked: masked, Length: int64(len(fr.payload))}
 	if masked {
 		rand.Read(h.Key[:])
@@ -62,17 +64,20 @@ func appendFrame(dst []byte, fr frame, masked bool) []byte {
 	return dst
 }
 
-// message returns the opcode and payload of the message that frames
-// make: the first frame's opcode and every payload in order.
-func message(frames []frame) (codec.Opcode, []byte) {
-	var p []byte
+// message returns the opcode and payload of the message that the data
+// frames among frames make: the first one's opcode and their payloads in
+// order. Control frames among them are left out.
+func message(frames []frame) (op codec.Opcode, p []byte) {
 	for _, fr := range frames {
+		if fr.op.IsControl() {
+			continue
+		}
+		if op == 0 && fr.op != cont {
+			op = fr.op
+		}
 		p = append(p, fr.payload...)
 	}
-	if len(frames) == 0 {
-		return 0, nil
-	}
-	return frames[0].op, p
+	return op, p
 }
 
 // fragments splits a message of op into frames of at most size payload

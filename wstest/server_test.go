@@ -57,14 +57,16 @@ func startEcho(t *testing.T, engine string, opts *deflate.ServerOptions) string 
 // each engine, and with permessage-deflate with and without context
 // takeover: every case must pass, strictly.
 func TestEchoServer(t *testing.T) {
+	t.Parallel()
 	engines := []string{"goroutine"}
 	if epoll.Available {
 		engines = append(engines, "epoll")
 	}
 	for _, engine := range engines {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			url := startEcho(t, engine, &deflate.ServerOptions{ServerNoContextTakeover: true, ClientNoContextTakeover: true})
-			res, err := wstest.Run(t.Context(), url, &wstest.Options{Deflate: true})
+			res, err := wstest.Run(t.Context(), url, &wstest.Options{Deflate: true, Quiet: 250 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,5 +76,24 @@ func TestEchoServer(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEchoServerTakeover runs the RFC 7692 groups against `wsbench serve`
+// with context takeover, with 15-bit windows and with 10-bit windows,
+// whose compressor keeps only its window between messages.
+func TestEchoServerTakeover(t *testing.T) {
+	t.Parallel()
+	for _, bits := range []int{15, 10} {
+		url := startEcho(t, "goroutine", &deflate.ServerOptions{ServerMaxWindowBits: bits, ClientMaxWindowBits: bits})
+		res, err := wstest.Run(t.Context(), url, &wstest.Options{Cases: []string{"12", "13"}, Deflate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			if r.Verdict != wstest.Pass {
+				t.Errorf("%d bits: %s (%s): %v: %s", bits, r.Case.ID, r.Case.Title, r.Verdict, r.Observed)
+			}
+		}
 	}
 }

@@ -1,0 +1,116 @@
+package wstest_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/handshake"
+	"github.com/wsframe/wsframe/wstest"
+)
+
+// echoHandler stands for the server under test: any library's echo
+// handler. This one is written with this module's handshake and codec
+// packages; with gorilla/websocket it would be an Upgrader and a loop of
+// NextReader and NextWriter.
+func echoHandler(w http.ResponseWriter, r *http.Request) {
+	conn, rw, err := handshake.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	out := codec.NewWriter(conn, codec.RoleServer)
+	in := codec.NewReader(rw.Reader, codec.RoleServer) // rw.Reader holds what came with the request
+	in.Replies = out
+	var msg []byte
+	for {
+		op, p, err := in.ReadMessage(msg[:0])
+		if err != nil {
+			return // the Reader answered the close frame or the protocol error
+		}
+		if err := out.WriteMessage(op, p); err != nil {
+			return
+		}
+		msg = p
+	}
+}
+
+// A library's own tests run the suite against its echo server from go
+// test: each case is a subtest named by its ID.
+func ExampleTestServer() {
+	testConformance := func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(echoHandler))
+		defer srv.Close()
+		url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/"
+		wstest.TestServer(t, url, &wstest.Options{Deflate: true})
+	}
+	_ = testConformance // func TestConformance(t *testing.T) in a _test.go file
+}
+
+// Run returns the results, for a report of one's own.
+func ExampleRun() {
+	srv := httptest.NewServer(http.HandlerFunc(echoHandler))
+	defer srv.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/"
+
+	res, err := wstest.Run(context.Background(), url, &wstest.Options{Cases: []string{"1", "2", "3", "4", "5"}, Quiet: 100 * time.Millisecond})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	passed := 0
+	for _, r := range res {
+		if r.Verdict == wstest.Pass {
+			passed++
+		} else {
+			fmt.Printf("%s %v: %s\n", r.Case.ID, r.Verdict, r.Observed)
+		}
+	}
+	fmt.Printf("%d of %d cases passed\n", passed, len(res))
+	// Output: 65 of 65 cases passed
+}
+
+// RunClient tests a client: the function dials the URL it is given and
+// echoes until the server closes. This one is this module's client.
+func ExampleRunClient() {
+	echo := func(ctx context.Context, url string) error {
+		conn, rest, err := handshake.Dial(ctx, url, nil)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		out := codec.NewWriter(conn, codec.RoleClient)
+		in := codec.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
+		in.Replies = out
+		for {
+			op, p, err := in.ReadMessage(nil)
+			if err != nil {
+				return err
+			}
+			if err := out.WriteMessage(op, p); err != nil {
+				return err
+			}
+		}
+	}
+	res, err := wstest.RunClient(context.Background(), echo, &wstest.Options{Cases: []string{"1", "2", "6", "7", "H"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	failed := 0
+	for _, r := range res {
+		if r.Verdict == wstest.Fail {
+			failed++
+			fmt.Printf("%s: %s\n", r.Case.ID, r.Observed)
+		}
+	}
+	fmt.Printf("%d cases, %d failed\n", len(res), failed)
+	// Output: 61 cases, 0 failed
+}
