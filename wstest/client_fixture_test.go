@@ -24,13 +24,13 @@ import (
 type clientFault int
 
 const (
-	noClientFault clientFault = iota
-	statusOnly                // of the server's reply, checks only that the status is 101
-	noOfferCheck              // accepts a subprotocol or an extension it did not offer
-	dropsEarlyFrames          // drops frames read with the server's reply
-	fixedMaskKey              // masks every frame with the same key
-	clientNoUTF8              // does not check text for UTF-8
-	clientNoSizeLimit         // accepts any message size
+	noClientFault     clientFault = iota
+	statusOnly                    // of the server's reply, checks only that the status is 101
+	noOfferCheck                  // accepts a subprotocol or an extension it did not offer
+	dropsEarlyFrames              // drops frames read with the server's reply
+	fixedMaskKey                  // masks every frame with the same key
+	clientNoUTF8                  // does not check text for UTF-8
+	clientNoSizeLimit             // accepts any message size
 )
 
 func faultyClient(fl clientFault) wstest.EchoClient {

@@ -29,9 +29,9 @@ type endpoint struct {
 	buf        []byte // bytes read and not decoded yet: buf[start:n]
 	start, n   int
 	dec        codec.Decoder
-	back       *observation    // an observation put back by unread
-	keys       [][4]byte       // the mask keys of the peer's frames, as they arrived
-	msg        []byte          // the data message under way: control frames may come between its frames
+	back       *observation // an observation put back by unread
+	keys       [][4]byte    // the mask keys of the peer's frames, as they arrived
+	msg        []byte       // the data message under way: control frames may come between its frames
 	msgOp      codec.Opcode
 	closeSent  bool            // the case sent a close frame
 	sentCode   codec.CloseCode // with this code, or 0
