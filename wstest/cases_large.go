@@ -10,8 +10,9 @@ import (
 )
 
 const (
-	timedEcho = "echoed (timed)"
-	rfcLimits = "§10.4: Implementations that have implementation- and/or platform-specific limitations regarding the frame size or total message size after reassembly from multiple frames MUST protect themselves against exceeding those limits; §7.4.1: 1009 ... a message that is too big for it to process"
+	timedEcho   = "echoed (timed)"
+	limitExpect = "fail the connection (1009): at the header, which says the message is too big, or at the latest once its limit is passed"
+	rfcLimits   = "§10.4: Implementations that have implementation- and/or platform-specific limitations regarding the frame size or total message size after reassembly from multiple frames MUST protect themselves against exceeding those limits; §7.4.1: 1009 ... a message that is too big for it to process"
 )
 
 // largeCases are group 9, large messages and many messages, echoed and
@@ -47,8 +48,8 @@ func largeCases() []*Case {
 		&Case{ID: "9.7.5", Title: "1000 text messages of 1 KiB, sent back to back", Expect: "1000 echoes (timed)", RFC: "§5.4", server: timed(echoBurst(1000, 1<<10))},
 		&Case{ID: "9.7.6", Title: "1000 text messages of 4 KiB, sent back to back", Expect: "1000 echoes (timed)", RFC: "§5.4", server: timed(echoBurst(1000, 4<<10))},
 	), group("Resource limits",
-		&Case{ID: "10.1", Title: "binary frame whose header declares 2^62 bytes, and no payload", Expect: "fail the connection (1009) at the header, without waiting for the payload", RFC: rfcLimits, server: declared(whole(bin, ""), 1<<62)},
-		&Case{ID: "10.2", Title: "text message: a 1 KiB fragment, then a continuation whose header declares 2^62 bytes", Expect: "fail the connection (1009) at the second header", RFC: rfcLimits, server: declared(f(false, text, string(bytes.Repeat([]byte("*"), 1024))), 1<<62)},
+		&Case{ID: "10.1", Title: "binary frame whose header declares 2^62 bytes, then 64 MiB of its payload", Expect: limitExpect, RFC: rfcLimits, server: declared(whole(bin, ""), 1<<62)},
+		&Case{ID: "10.2", Title: "text message: a 1 KiB fragment, then a continuation whose header declares 2^62 bytes, then 64 MiB of its payload", Expect: limitExpect, RFC: rfcLimits, server: declared(f(false, text, string(bytes.Repeat([]byte("*"), 1024))), 1<<62)},
 		&Case{ID: "10.3", Title: "binary frame whose 64-bit length has its most significant bit set", Expect: fail1002, RFC: "§5.2: If 127, the following 8 bytes interpreted as a 64-bit unsigned integer (the most significant bit MUST be 0) are the payload length", server: msbLength},
 	))
 }
@@ -93,9 +94,11 @@ func echoBurst(count, n int) serverRun {
 	}
 }
 
-// declared sends the header of a frame like fr that declares n payload
-// bytes, and none of them; the server must refuse at the header. When fr
-// is not final, fr goes first, whole, and the header is its continuation's.
+// declared sends a frame header like fr's that declares n payload
+// bytes, then declaredPayload bytes of it, more than any server's limit
+// should be; the server must fail the connection with 1009, at the header
+// (it knows then) or at its limit. When fr is not final, fr goes first,
+// whole, and the header is its continuation's.
 func declared(fr frame, n int64) serverRun {
 	return func(p *probe) (Verdict, string) {
 		fin, op := fr.fin, fr.op
@@ -103,10 +106,29 @@ func declared(fr frame, n int64) serverRun {
 			p.send(fr)
 			fin, op = true, cont
 		}
-		h := codec.Header{Fin: fin, Opcode: op, Masked: true, Length: n}
-		rand.Read(h.Key[:])
-		p.out.queue(codec.AppendHeader(nil, h), 0)
+		p.sendDeclared(fin, op, n)
 		return p.expectFail(codec.CloseMessageTooBig)
+	}
+}
+
+// declaredPayload is how much of a frame that declares more a resource
+// limit case sends: 64 MiB.
+const declaredPayload = 64 << 20
+
+// sendDeclared writes the header of a frame that declares n payload
+// bytes, then declaredPayload bytes of that payload, in 1 MiB writes.
+func (e *endpoint) sendDeclared(fin bool, op codec.Opcode, n int64) {
+	h := codec.Header{Fin: fin, Opcode: op, Masked: e.masked, Length: n}
+	if e.masked {
+		rand.Read(h.Key[:])
+	}
+	e.out.queue(codec.AppendHeader(nil, h), 0)
+	chunk := bytes.Repeat([]byte("*"), 1<<20)
+	if e.masked {
+		codec.Mask(chunk, h.Key, 0) // 1 MiB is whole keys: every chunk masks the same
+	}
+	for range declaredPayload >> 20 {
+		e.out.queue(chunk, 0)
 	}
 }
 

@@ -102,10 +102,21 @@ func serveCase(ctx context.Context, echo EchoClient, c *Case, end time.Time, qui
 		return Fail, "listen: " + err.Error()
 	}
 	defer ln.Close()
-	cctx, cancel := context.WithDeadline(ctx, end)
+	// The client's context outlives the case by a second, so that the
+	// case's own deadline, not the client giving up, ends a case that the
+	// client does not finish.
+	cctx, cancel := context.WithDeadline(ctx, end.Add(time.Second))
 	defer cancel()
 	returned := make(chan error, 1)
-	go func() { returned <- echo(cctx, "ws://"+ln.Addr().String()+"/"+c.ID) }()
+	go func() {
+		// A client that panics fails the case instead of ending the run.
+		defer func() {
+			if p := recover(); p != nil {
+				returned <- panicked{p}
+			}
+		}()
+		returned <- echo(cctx, "ws://"+ln.Addr().String()+"/"+c.ID)
+	}()
 
 	conn, err := accept(ln, end, returned)
 	if err != nil {
@@ -125,7 +136,11 @@ func serveCase(ctx context.Context, echo EchoClient, c *Case, end time.Time, qui
 	grace := max(time.Until(end), time.Second)
 	select {
 	case err := <-returned:
-		if err != nil && v != Pass {
+		var p panicked
+		switch {
+		case errors.As(err, &p):
+			v, obs = Fail, obs+"; the client panicked: "+p.Error()
+		case err != nil && v != Pass:
 			obs += fmt.Sprintf(" (the client returned: %v)", err)
 		}
 	case <-time.After(grace):
@@ -136,6 +151,11 @@ func serveCase(ctx context.Context, echo EchoClient, c *Case, end time.Time, qui
 	}
 	return v, obs
 }
+
+// panicked is a panic of the client under test.
+type panicked struct{ value any }
+
+func (p panicked) Error() string { return fmt.Sprint(p.value) }
 
 // accept waits for the client's connection until end, or until echo
 // returns without connecting.

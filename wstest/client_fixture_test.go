@@ -31,6 +31,7 @@ const (
 	fixedMaskKey                  // masks every frame with the same key
 	clientNoUTF8                  // does not check text for UTF-8
 	clientNoSizeLimit             // accepts any message size
+	panicsOnPing                  // panics when a ping arrives
 )
 
 func faultyClient(fl clientFault) wstest.EchoClient {
@@ -130,6 +131,9 @@ func (c *fixtureClient) run() error {
 				c.write(op, c.msg)
 			}
 		case codec.EventPing:
+			if c.fault == panicsOnPing {
+				panic("a planted panic")
+			}
 			c.write(codec.OpPong, ev.Payload)
 		case codec.EventClose:
 			c.write(codec.OpClose, codec.AppendClose(nil, codec.CloseReply(ev.Code), ""))
@@ -193,6 +197,7 @@ func TestPlantedClientFaults(t *testing.T) {
 		{"masks every frame with the same key", fixedMaskKey, nil, []string{"M.1"}},
 		{"text not checked for UTF-8", clientNoUTF8, nil, []string{"6.3", "6.4", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6"}},
 		{"no size limit", clientNoSizeLimit, nil, []string{"10.1"}},
+		{"panics on a ping", panicsOnPing, nil, []string{"2.1", "2.2", "2.3", "2.6", "5.2"}},
 	}
 	results := make([][]wstest.Result, len(fixtures))
 	errs := make([]error, len(fixtures))

@@ -147,7 +147,7 @@ func (o observation) String() string {
 	case gotTimeout:
 		return "nothing (timed out)"
 	}
-	return "invalid frame: " + o.err.Error()
+	return "a frame RFC 6455 forbids: " + o.err.Error()
 }
 
 // next returns the peer's next message, control frame, close, the end of

@@ -1,0 +1,61 @@
+// Package wstest is a conformance suite for WebSocket servers and clients
+// (RFC 6455, and RFC 7692's permessage-deflate) that runs from go test,
+// against any implementation in any language: it talks to the peer over
+// loopback TCP and judges what comes back on the wire.
+//
+// # Servers
+//
+// The server under test is an echo server: it answers every message with
+// the same message, text as text and binary as binary. TestServer runs
+// each case as a subtest named by its ID, so that go test -run picks
+// cases; Run returns the results for a report of one's own:
+//
+//	func TestConformance(t *testing.T) {
+//		srv := httptest.NewServer(myEchoHandler)
+//		defer srv.Close()
+//		wstest.TestServer(t, "ws"+strings.TrimPrefix(srv.URL, "http")+"/", &wstest.Options{Deflate: true})
+//	}
+//
+// The cases (Cases) send frames exactly as written, valid or not, from a
+// client of the suite's own: every length encoding, pings and pongs,
+// reserved bits and opcodes, fragmentation with control frames between
+// fragments, UTF-8 (split across frames and fail-fast), the closing
+// handshake and close codes, large and many messages, frames no machine
+// could hold, compressed messages under every combination of RFC 7692
+// parameters, and opening handshakes that must be refused or accepted.
+// Their groups are numbered as in the Autobahn Testsuite, which most
+// WebSocket libraries run through Docker; each case here was written from
+// the RFC and names the section it enforces.
+//
+// # Clients
+//
+// The client under test is a function that dials the URL it is given and
+// echoes until the server closes (EchoClient). TestClient and RunClient
+// serve each case of ClientCases on a loopback port of its own and judge
+// the client: that it echoes every kind of message, masks every frame with
+// keys that vary, answers pings, fails the connection with the right code
+// on frames a server may not send (reserved bits and opcodes, masked or
+// oversized control frames, invalid UTF-8, close codes that may not be
+// sent), answers the closing handshake, refuses replies that break §4.1
+// (a wrong Sec-WebSocket-Accept, a subprotocol or extension it did not
+// offer) and keeps the frames that arrive with the reply.
+//
+// # Verdicts and time
+//
+// Each case ends with a Verdict: Pass, NonStrict (the peer failed the
+// connection, but not as the RFC names), Fail, or Info (timed, or an
+// option the peer may decline). Every case ends within Options.Timeout,
+// whatever the peer does, including a peer that stops reading or echoes
+// as it reads: the suite reads while it writes. When the context given
+// to Run or RunClient is done, the case under way stops at once.
+//
+// # Trust
+//
+// The package's own tests run the suite against small servers and clients
+// that each carry one planted fault (text not checked for UTF-8, no fail
+// fast, invalid close codes echoed, HTTP/1.0 upgrades accepted, frames
+// sent with the request dropped, no size limit; for clients, an unchecked
+// Sec-WebSocket-Accept, an unchecked offer, a fixed mask key, lost frames,
+// no UTF-8 check, no size limit), and check that each fails exactly the
+// cases aimed at it and that the same code without the fault passes them.
+package wstest
