@@ -113,4 +113,3 @@ func gitShow(root, rev, path string) ([]byte, error) {
 	}
 	return out, nil
 }
-
