@@ -60,8 +60,13 @@ func readStats() Stats {
 	return Stats{Messages: echoed.Load(), Mallocs: v[0], Heap: v[1]}
 }
 
-// isUpgrade reports whether r asks for a WebSocket.
+// isUpgrade reports whether r asks for a WebSocket: it names websocket
+// in Upgrade, or carries a Sec-WebSocket-Key, so that the library, not
+// this router, judges a handshake that lacks one of them.
 func isUpgrade(r *http.Request) bool {
+	if r.Header.Get("Sec-WebSocket-Key") != "" {
+		return true
+	}
 	for _, v := range r.Header.Values("Upgrade") {
 		for _, t := range strings.Split(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(t), "websocket") {
