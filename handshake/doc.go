@@ -18,9 +18,12 @@
 // # net/http
 //
 // [Upgrade] takes over a connection from a net/http handler, with an
-// origin check ([SameOrigin] by default) and subprotocol selection, and
-// [Dial] opens a client connection over ws:// or wss://. Both return the
-// bytes that arrived after the handshake, so that no frame is lost.
+// origin check ([SameOrigin] by default) and subprotocol selection; it
+// returns the connection and a *bufio.ReadWriter whose reader holds any
+// bytes the client sent after its request, so read frames from it, not
+// from the connection. [Dial] opens a client connection over ws:// or
+// wss:// and returns the bytes it read past the server's reply, the start
+// of the server's first frames. Either way no frame is lost.
 //
 // # Lists
 //

@@ -309,5 +309,5 @@ func (s *stage) expectRefusal() (Verdict, string) {
 	case gotTimeout:
 		return Fail, "kept the connection open"
 	}
-	return Fail, o.String()
+	return Fail, "accepted the reply: sent " + o.String()
 }

@@ -147,7 +147,7 @@ func (o observation) String() string {
 	case gotTimeout:
 		return "nothing (timed out)"
 	}
-	return "a frame RFC 6455 forbids: " + o.err.Error()
+	return "a frame RFC 6455 forbids: " + strings.TrimPrefix(o.err.Error(), "codec: ")
 }
 
 // next returns the peer's next message, control frame, close, the end of
