@@ -127,6 +127,11 @@ func (r *Reader) next() (*Event, error) {
 			r.r, r.w = 0, 0
 			m, err := r.src.Read(r.buf)
 			r.w = m
+			if m == 0 && isTimeout(err) {
+				// A deadline passed: the decoder holds its place, and the
+				// caller may extend the deadline and read on.
+				return nil, err
+			}
 			if m == 0 && err != nil {
 				if err == io.EOF {
 					err = io.ErrUnexpectedEOF
@@ -141,6 +146,13 @@ func (r *Reader) next() (*Event, error) {
 			}
 		}
 	}
+}
+
+// isTimeout reports whether err says a deadline passed, as net.Error's
+// Timeout does.
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
 }
 
 func (r *Reader) fail(err error) {
@@ -186,9 +198,12 @@ func (r *Reader) configure() {
 // its payload, which returns io.EOF at the end of the message. The reader
 // is valid until the next call of NextReader or ReadMessage, which first
 // discards whatever of the message is left. Control frames that arrive on
-// the way are handled as the Reader's fields say.
+// the way are handled as the Reader's fields say. A read deadline that
+// passes returns the source's timeout error, from NextReader or from the
+// message's reader, and reading goes on once the deadline is extended.
 func (r *Reader) NextReader() (Opcode, io.Reader, error) {
 	r.configure()
+	r.mr.resume = false
 	if err := r.mr.discard(); err != nil {
 		return 0, nil, err
 	}
@@ -208,11 +223,23 @@ func (r *Reader) NextReader() (Opcode, io.Reader, error) {
 // ReadMessage reads the next data message whole, appends its payload to
 // dst and returns the message's type and the extended buffer. The
 // Reader's MaxMessage bounds how far dst can grow.
+//
+// A read deadline that passes is an error the caller can recover from,
+// as with a net.Conn: the error is the source's (its Timeout method
+// reports true), and after extending the deadline the caller reads on.
+// When the deadline passed in the middle of a message, ReadMessage
+// returns what it read of the message appended to dst, and the next call
+// of ReadMessage appends the rest to the slice it is given, which should
+// be that one; NextReader instead discards the rest.
 func (r *Reader) ReadMessage(dst []byte) (Opcode, []byte, error) {
-	op, _, err := r.NextReader()
-	if err != nil {
-		return 0, dst, err
+	op := r.mr.op
+	if !r.mr.resume {
+		var err error
+		if op, _, err = r.NextReader(); err != nil {
+			return 0, dst, err
+		}
 	}
+	r.mr.resume = false
 	for {
 		dst = append(dst, r.mr.pending...)
 		r.mr.pending = nil
@@ -222,7 +249,8 @@ func (r *Reader) ReadMessage(dst []byte) (Opcode, []byte, error) {
 		}
 		ev, err := r.next()
 		if err != nil {
-			return 0, dst, err
+			r.mr.resume, r.mr.op = isTimeout(err), op
+			return op, dst, err
 		}
 		r.mr.pending, r.mr.end = ev.Payload, ev.End
 	}
@@ -234,6 +262,8 @@ type messageReader struct {
 	pending []byte // unread part of the current chunk
 	end     bool   // the current chunk is the message's last
 	active  bool   // the message has unread bytes or chunks
+	resume  bool   // a deadline interrupted ReadMessage in this message
+	op      Opcode // the message's type, for ReadMessage to resume
 }
 
 func (m *messageReader) Read(p []byte) (int, error) {
