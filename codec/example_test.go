@@ -1,6 +1,7 @@
 package codec_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
@@ -87,4 +88,30 @@ func ExampleParseClose() {
 	// Output:
 	// 1001 (going away) server restart <nil>
 	// codec: close code not allowed on the wire (close 1002)
+}
+
+// A validator checks text that arrives in pieces, here split in the
+// middle of "é".
+func ExampleUTF8Validator() {
+	var v codec.UTF8Validator
+	fmt.Println(v.Feed([]byte("caf\xc3"))) // true: C3 can begin a code point
+	fmt.Println(v.Feed([]byte("\xa9")))    // true: C3 A9 is "é"
+	fmt.Println(v.Done())                  // true: no code point is unfinished
+	// Output:
+	// true
+	// true
+	// true
+}
+
+// A payload that arrives in pieces is masked piece by piece, each from
+// the key offset the previous one returned.
+func ExampleMask_pieces() {
+	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
+	chunks := [][]byte{[]byte("He"), []byte("l"), []byte("lo")}
+	pos := 0
+	for _, chunk := range chunks {
+		pos = codec.Mask(chunk, key, pos)
+	}
+	fmt.Printf("% x\n", bytes.Join(chunks, nil))
+	// Output: 7f 9f 4d 51 58
 }

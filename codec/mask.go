@@ -12,7 +12,7 @@ import (
 // payload that arrives in pieces can be masked piece by piece:
 //
 //	pos := 0
-//	for chunk := range chunks {
+//	for _, chunk := range chunks {
 //		pos = codec.Mask(chunk, key, pos)
 //	}
 //

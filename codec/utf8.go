@@ -26,9 +26,9 @@ func ValidUTF8(p []byte) bool { return validUTF8(p, useAVX2UTF8) }
 // no longer begin valid UTF-8, even in the middle of a code point:
 //
 //	var v codec.UTF8Validator
-//	v.Feed([]byte("caf\xc3")) // true: C3 can begin a code point
-//	v.Feed([]byte("\xa9"))    // true: C3 A9 is "é"
-//	v.Done()                  // true
+//	fmt.Println(v.Feed([]byte("caf\xc3"))) // true: C3 can begin a code point
+//	fmt.Println(v.Feed([]byte("\xa9")))    // true: C3 A9 is "é"
+//	fmt.Println(v.Done())                  // true: no code point is unfinished
 type UTF8Validator struct {
 	pend  [3]byte // the first bytes of an unfinished code point
 	npend uint8   // how many bytes of pend are in use

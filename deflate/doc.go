@@ -20,7 +20,9 @@
 // hold; [Params] holds them.
 //
 // A server passes the offers to [NegotiateServer], for example from the
-// hook of handshake.Upgrade:
+// hook of handshake.Upgrade in a net/http handler, and turns compression
+// on only when the negotiation succeeded (from the example of
+// NegotiateServer):
 //
 //	var p deflate.Params
 //	var compress bool
@@ -30,6 +32,17 @@
 //		return response
 //	}}
 //	conn, rw, err := handshake.Upgrade(w, r, opts)
+//	if err != nil {
+//		return
+//	}
+//	defer conn.Close()
+//	out := codec.NewWriter(conn, codec.RoleServer)
+//	in := codec.NewReader(rw.Reader, codec.RoleServer) // rw.Reader, not conn: it holds what came with the request
+//	in.Replies = out
+//	if compress { // the client offered it, and the offer was valid
+//		out.Compress = deflate.NewCompressor(p, codec.RoleServer, deflate.DefaultLevel)
+//		in.Decompress = deflate.NewDecompressor(p, codec.RoleServer, 16<<20)
+//	}
 //
 // or [NegotiateServerElements] with the Extensions of a request parsed
 // with handshake.ParseRequest. A client sends [ClientOffer] and reads the
@@ -46,16 +59,22 @@
 // A [Compressor] turns a message's payload into the payload of a frame
 // with RSV1 set (§7.2.1); a codec.Encoder writes the frame:
 //
-//	payload, err := c.AppendMessage(buf[:0], msg)
-//	out, err = enc.AppendFrame(out, codec.OpText, codec.Rsv1, true, payload)
+//	payload, _ := c.AppendMessage(nil, []byte(`{"event":"hello","n":1}`))
+//	frame, _ := enc.AppendFrame(nil, codec.OpText, codec.Rsv1, true, payload)
 //
 // A [Decompressor] inflates what a codec.Decoder, configured with
 // AllowedRsv: codec.Rsv1, reports for messages whose first frame had RSV1
 // set (§7.2.2):
 //
-//	n, err := dec.Next(p, &ev)
+//	n, err := dec.Next(frame, &ev)
+//	if err != nil {
+//		panic(err)
+//	}
+//	frame = frame[n:]
 //	if ev.Kind == codec.EventData && ev.Rsv&codec.Rsv1 != 0 {
-//		msg, err = d.AppendChunk(msg, ev.Opcode, ev.Payload, ev.End)
+//		if msg, err = d.AppendChunk(msg, ev.Opcode, ev.Payload, ev.End); err != nil {
+//			panic(err) // fail the connection with the error's code
+//		}
 //	}
 //
 // The Decoder's MaxMessage then limits the compressed size of a message
@@ -69,14 +88,8 @@
 // # With codec.Reader and codec.Writer
 //
 // The blocking API of package codec takes both through two fields, set
-// once after the handshake:
-//
-//	w := codec.NewWriter(conn, codec.RoleServer)
-//	w.Compress = deflate.NewCompressor(p, codec.RoleServer, deflate.DefaultLevel)
-//	r := codec.NewReader(conn, codec.RoleServer)
-//	r.Decompress = deflate.NewDecompressor(p, codec.RoleServer, 16<<20)
-//
-// The Writer then compresses every data message of
+// once after the handshake, as the server above does with out.Compress
+// and in.Decompress. The Writer then compresses every data message of
 // codec.DefaultCompressMin bytes or more (Writer.CompressMin changes
 // that), including messages streamed through NextWriter, and the Reader
 // hands out inflated payloads and fails the connection with 1007 or 1009

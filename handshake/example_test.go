@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/wsframe/wsframe/handshake"
+	"github.com/wsframe/wsframe/internal/testvectors"
 )
 
 // The request from the seed article, followed by the first bytes of a frame.
@@ -78,4 +79,31 @@ func ExampleResponse_CheckOffer() {
 	}
 	fmt.Println(err)
 	// Output: handshake: server chose a subprotocol the client did not offer
+}
+
+// The subprotocols of a request, one by one, from however many header
+// lines the client sent.
+func ExampleList_Elements() {
+	req, _, err := handshake.ParseRequest(testvectors.Head("request-chromium-protocols.http"))
+	if err != nil {
+		panic(err)
+	}
+	for p := range req.Protocols.Elements {
+		fmt.Printf("%s\n", p)
+	}
+	// Output:
+	// chat
+	// superchat
+}
+
+// NextElement walks a list without allocating.
+func ExampleNextElement() {
+	list := []byte(`keep-alive, , Upgrade ,"a, b"`)
+	for elem, rest := handshake.NextElement(list); elem != nil; elem, rest = handshake.NextElement(rest) {
+		fmt.Printf("%s\n", elem)
+	}
+	// Output:
+	// keep-alive
+	// Upgrade
+	// "a, b"
 }

@@ -211,7 +211,9 @@ func (l *List) Value(i int) []byte { return l.vals[:l.n][i] }
 // Elements calls yield with each element of every line, in order, until
 // yield returns false. It is an iterator for a range loop:
 //
-//	for p := range req.Protocols.Elements { ... }
+//	for p := range req.Protocols.Elements {
+//		fmt.Printf("%s\n", p)
+//	}
 func (l *List) Elements(yield func(elem []byte) bool) {
 	for _, v := range l.vals[:l.n] {
 		for elem, rest := NextElement(v); elem != nil; elem, rest = NextElement(rest) {

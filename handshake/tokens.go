@@ -10,7 +10,7 @@ package handshake
 // holds no more elements.
 //
 //	for elem, rest := handshake.NextElement(list); elem != nil; elem, rest = handshake.NextElement(rest) {
-//		...
+//		fmt.Printf("%s\n", elem)
 //	}
 func NextElement(list []byte) (elem, rest []byte) {
 	for len(list) > 0 {

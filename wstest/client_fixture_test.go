@@ -10,7 +10,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/handshake"
@@ -204,7 +203,11 @@ func TestPlantedClientFaults(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, fx := range fixtures {
 		wg.Go(func() {
-			results[i], errs[i] = wstest.RunClient(t.Context(), faultyClient(fx.fault), &wstest.Options{Cases: fx.cases, Timeout: 3 * time.Second, Quiet: 300 * time.Millisecond})
+			o := faultOptions()
+			if fx.cases != nil {
+				o.Cases = fx.cases
+			}
+			results[i], errs[i] = wstest.RunClient(t.Context(), faultyClient(fx.fault), o)
 		})
 	}
 	wg.Wait()

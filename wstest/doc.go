@@ -11,7 +11,8 @@
 // cases; Run returns the results for a report of one's own:
 //
 //	func TestConformance(t *testing.T) {
-//		srv := httptest.NewServer(myEchoHandler)
+//		t.Parallel()
+//		srv := httptest.NewServer(http.HandlerFunc(echoHandler))
 //		defer srv.Close()
 //		wstest.TestServer(t, "ws"+strings.TrimPrefix(srv.URL, "http")+"/", &wstest.Options{Deflate: true})
 //	}

@@ -42,16 +42,14 @@ func echoHandler(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// A library's own tests run the suite against its echo server from go
-// test: each case is a subtest named by its ID.
-func ExampleTestServer() {
-	testConformance := func(t *testing.T) {
-		srv := httptest.NewServer(http.HandlerFunc(echoHandler))
-		defer srv.Close()
-		url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/"
-		wstest.TestServer(t, url, &wstest.Options{Deflate: true})
-	}
-	_ = testConformance // func TestConformance(t *testing.T) in a _test.go file
+// TestConformance is what a library's own tests hold to run the suite
+// against its echo server from go test, each case a subtest named by its
+// ID; the package documentation and the README show it.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(echoHandler))
+	defer srv.Close()
+	wstest.TestServer(t, "ws"+strings.TrimPrefix(srv.URL, "http")+"/", &wstest.Options{Deflate: true})
 }
 
 // Run returns the results, for a report of one's own.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -250,6 +251,35 @@ func TestSizeName(t *testing.T) {
 	for n, want := range map[int]string{16: "16 B", 1000: "1000 B", 1024: "1 KiB", 64 << 10: "64 KiB", 1 << 20: "1 MiB"} {
 		if got := sizeName(n); got != want {
 			t.Errorf("sizeName(%d) = %q; want %q", n, got, want)
+		}
+	}
+}
+
+// TestDocUsage checks the command lines of the package doc: each names a
+// command that exists, with flags it has.
+func TestDocUsage(t *testing.T) {
+	src, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	usage := regexp.MustCompile(`(?m)^//\twsbench(.*)$`).FindAllStringSubmatch(string(src), -1)
+	if len(usage) < 4 {
+		t.Fatalf("%d usage lines in the doc", len(usage))
+	}
+	for _, u := range usage {
+		args := strings.Fields(u[1])
+		var cmd []string
+		if len(args) > 0 && !strings.HasPrefix(args[0], "[") && !strings.HasPrefix(args[0], "-") {
+			cmd = args[:1]
+		}
+		var help bytes.Buffer
+		if code := run(bg(t), append(cmd, "-h"), io.Discard, &help); code != 0 {
+			t.Errorf("wsbench %v -h exited %d", cmd, code)
+		}
+		for _, flag := range regexp.MustCompile(`-[a-z][a-z-]*`).FindAllString(u[1], -1) {
+			if !regexp.MustCompile(`(?m)^  ` + flag + `\s`).MatchString(help.String()) {
+				t.Errorf("the doc shows wsbench %v %s, which -h does not list:\n%s", cmd, flag, help.String())
+			}
 		}
 	}
 }
