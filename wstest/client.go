@@ -56,22 +56,7 @@ func ClientCases() []*Case { return append([]*Case(nil), clientCases()...) }
 // error when the selection is unusable, or, with the results so far, when
 // ctx is done: the case under way then stops at once and is left out.
 func RunClient(ctx context.Context, echo EchoClient, o *Options) ([]Result, error) {
-	cases, err := selectCases(ClientCases(), o)
-	if err != nil {
-		return nil, err
-	}
-	var out []Result
-	for _, c := range cases {
-		r := runClientCase(ctx, echo, c, o)
-		if ctx.Err() != nil {
-			return out, ctx.Err()
-		}
-		if o != nil && o.OnResult != nil {
-			o.OnResult(r)
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return runAll(ctx, ClientCases(), o, func(c *Case) Result { return runClientCase(ctx, echo, c, o) })
 }
 
 // TestClient runs the client cases that o selects against echo, each as a

@@ -7,8 +7,6 @@ import (
 	"math"
 	"net"
 	"net/url"
-	"slices"
-	"sync"
 	"testing"
 
 	"github.com/wsframe/wsframe/codec"
@@ -180,7 +178,8 @@ func (c *fixtureClient) write(op codec.Opcode, p []byte) {
 // client fixture, all at once.
 func TestPlantedClientFaults(t *testing.T) {
 	t.Parallel()
-	fixtures := []struct {
+	var fixtures []planted
+	for _, fx := range []struct {
 		name  string
 		fault clientFault
 		cases []string // nil: all
@@ -197,42 +196,14 @@ func TestPlantedClientFaults(t *testing.T) {
 		{"text not checked for UTF-8", clientNoUTF8, nil, []string{"6.3", "6.4", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6"}},
 		{"no size limit", clientNoSizeLimit, nil, []string{"10.1"}},
 		{"panics on a ping", panicsOnPing, nil, []string{"2.1", "2.2", "2.3", "2.6", "5.2"}},
-	}
-	results := make([][]wstest.Result, len(fixtures))
-	errs := make([]error, len(fixtures))
-	var wg sync.WaitGroup
-	for i, fx := range fixtures {
-		wg.Go(func() {
+	} {
+		fixtures = append(fixtures, planted{fx.name, fx.fails, func() ([]wstest.Result, error) {
 			o := faultOptions()
 			if fx.cases != nil {
 				o.Cases = fx.cases
 			}
-			results[i], errs[i] = wstest.RunClient(t.Context(), faultyClient(fx.fault), o)
-		})
+			return wstest.RunClient(t.Context(), faultyClient(fx.fault), o)
+		}})
 	}
-	wg.Wait()
-	for i, fx := range fixtures {
-		t.Run(fx.name, func(t *testing.T) {
-			if errs[i] != nil {
-				t.Fatal(errs[i])
-			}
-			var failed []string
-			for _, r := range results[i] {
-				switch r.Verdict {
-				case wstest.Fail:
-					failed = append(failed, r.Case.ID)
-				case wstest.NonStrict:
-					t.Errorf("%s: NON-STRICT: %s", r.Case.ID, r.Observed)
-				}
-			}
-			if !slices.Equal(failed, fx.fails) {
-				for _, r := range results[i] {
-					if r.Verdict == wstest.Fail {
-						t.Logf("%s: %s", r.Case.ID, r.Observed)
-					}
-				}
-				t.Errorf("failed %q\nwant %q", failed, fx.fails)
-			}
-		})
-	}
+	checkPlanted(t, fixtures)
 }

@@ -293,7 +293,8 @@ func TestPlantedFaults(t *testing.T) {
 	for i := 1; i <= 12; i++ {
 		badCodes = append(badCodes, "7.9."+strconv.Itoa(i))
 	}
-	fixtures := []struct {
+	var fixtures []planted
+	for _, fx := range []struct {
 		name  string
 		fault fault
 		fails []string
@@ -305,15 +306,31 @@ func TestPlantedFaults(t *testing.T) {
 		{"HTTP/1.0 upgrade accepted", acceptHTTP10, []string{"H.7"}},
 		{"frames sent with the request dropped", dropEarlyFrames, []string{"H.9"}},
 		{"no size limit", noSizeLimit, []string{"10.1", "10.2"}},
+	} {
+		url := startFixture(t, fx.fault)
+		fixtures = append(fixtures, planted{fx.name, fx.fails, func() ([]wstest.Result, error) {
+			return wstest.Run(t.Context(), url, faultOptions())
+		}})
 	}
+	checkPlanted(t, fixtures)
+}
+
+// planted is a fixture with a planted fault, the run of the suite
+// against it, and the cases it must fail.
+type planted struct {
+	name  string
+	fails []string
+	run   func() ([]wstest.Result, error)
+}
+
+// checkPlanted runs every fixture at once and checks, in a subtest each,
+// that it failed exactly its cases, and none NON-STRICT.
+func checkPlanted(t *testing.T, fixtures []planted) {
 	results := make([][]wstest.Result, len(fixtures))
 	errs := make([]error, len(fixtures))
 	var wg sync.WaitGroup
 	for i, fx := range fixtures {
-		url := startFixture(t, fx.fault)
-		wg.Go(func() {
-			results[i], errs[i] = wstest.Run(t.Context(), url, faultOptions())
-		})
+		wg.Go(func() { results[i], errs[i] = fx.run() })
 	}
 	wg.Wait()
 	for i, fx := range fixtures {

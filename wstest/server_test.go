@@ -7,7 +7,7 @@ import (
 
 	"github.com/wsframe/wsframe/deflate"
 	"github.com/wsframe/wsframe/internal/echo"
-	"github.com/wsframe/wsframe/internal/echo/epoll"
+	"github.com/wsframe/wsframe/internal/echo/engine"
 	"github.com/wsframe/wsframe/wstest"
 )
 
@@ -37,15 +37,11 @@ func TestCaseTable(t *testing.T) {
 
 // startEcho serves this module's echo server (`wsbench serve`) with the
 // given engine until the test ends, and returns its URL.
-func startEcho(t *testing.T, engine string, opts *deflate.ServerOptions) string {
+func startEcho(t *testing.T, name string, opts *deflate.ServerOptions) string {
 	t.Helper()
 	s := echo.NewServer(32<<20, 16<<10, 16<<10, nil)
 	s.Deflate = opts
-	listen := echo.Listen
-	if engine == "epoll" {
-		listen = epoll.Listen
-	}
-	addr, stop, err := listen(s, "127.0.0.1:0")
+	addr, stop, err := engine.Listen(name, s, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,14 +54,10 @@ func startEcho(t *testing.T, engine string, opts *deflate.ServerOptions) string 
 // takeover: every case must pass, strictly.
 func TestEchoServer(t *testing.T) {
 	t.Parallel()
-	engines := []string{"goroutine"}
-	if epoll.Available {
-		engines = append(engines, "epoll")
-	}
-	for _, engine := range engines {
-		t.Run(engine, func(t *testing.T) {
+	for _, name := range engine.Available() {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			url := startEcho(t, engine, &deflate.ServerOptions{ServerNoContextTakeover: true, ClientNoContextTakeover: true})
+			url := startEcho(t, name, &deflate.ServerOptions{ServerNoContextTakeover: true, ClientNoContextTakeover: true})
 			res, err := wstest.Run(t.Context(), url, &wstest.Options{Deflate: true, Quiet: 250 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)

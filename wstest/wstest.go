@@ -187,13 +187,19 @@ func Run(ctx context.Context, url string, o *Options) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cases, err := selectCases(Cases(), o)
+	return runAll(ctx, Cases(), o, func(c *Case) Result { return runServerCase(ctx, t, c, o) })
+}
+
+// runAll runs the cases of all that o selects, one after another, and
+// returns the results of those that ended before ctx was done.
+func runAll(ctx context.Context, all []*Case, o *Options, run func(*Case) Result) ([]Result, error) {
+	cases, err := selectCases(all, o)
 	if err != nil {
 		return nil, err
 	}
 	var out []Result
 	for _, c := range cases {
-		r := runServerCase(ctx, t, c, o)
+		r := run(c)
 		if ctx.Err() != nil {
 			return out, ctx.Err()
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wsframe/wsframe/internal/codecbench"
+	"github.com/wsframe/wsframe/internal/echo/engine"
 	"github.com/wsframe/wsframe/internal/loadgen"
 )
 
@@ -71,7 +72,7 @@ func runBench(ctx context.Context, quick, asJSON bool, stdout, stderr io.Writer)
 // runEchoBench starts this module's server on a loopback port and runs
 // this module's load generator against it for every cell.
 func runEchoBench(ctx context.Context, cfg echoConfig, p *progress) ([]EchoResult, error) {
-	addr, stop, err := listen(newEchoServer(32<<20, nil), "127.0.0.1:0", defaultEngine())
+	addr, stop, err := engine.Listen(engine.Default(), newEchoServer(32<<20, nil), "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func main() {
 
 const usage = `usage:
   wsbench [-json] [-quick]         codec and echo benchmarks (about 20 s)
-  wsbench serve [flags]            echo server with the seed's demo page
+  wsbench serve [flags]            echo server; GET / is a demo page that sends "Can you hear me?"
   wsbench client -url URL [flags]  load generator for any echo server
   wsbench conform -url URL [flags] conformance suite (RFC 6455, RFC 7692) against any echo server
 Run a command with -h for its flags.

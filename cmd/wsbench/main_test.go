@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wsframe/wsframe/internal/codecbench"
+	"github.com/wsframe/wsframe/internal/echo/engine"
 	"github.com/wsframe/wsframe/internal/loadgen"
 	"github.com/wsframe/wsframe/wstest"
 )
@@ -158,9 +159,9 @@ func startServe(t *testing.T, args ...string) (string, func() int) {
 // TestCommands runs serve, then client and conform against it, through
 // the command line.
 func TestCommands(t *testing.T) {
-	for _, engine := range []string{"goroutine", defaultEngine()} {
-		t.Run(engine, func(t *testing.T) {
-			addr, stop := startServe(t, "-engine", engine)
+	for _, name := range engine.Available() {
+		t.Run(name, func(t *testing.T) {
+			addr, stop := startServe(t, "-engine", name)
 			url := "ws://" + addr + "/"
 			var out bytes.Buffer
 			if code := run(bg(t), []string{"client", "-url", url, "-duration", "200ms", "-json"}, &out, io.Discard); code != 0 {

@@ -5,33 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"slices"
 	"time"
 
 	"github.com/wsframe/wsframe/deflate"
 	"github.com/wsframe/wsframe/internal/echo"
-	"github.com/wsframe/wsframe/internal/echo/epoll"
+	"github.com/wsframe/wsframe/internal/echo/engine"
 )
-
-// engines are the ways `wsbench serve` moves bytes.
-var engines = map[string]func(*echo.Server, string) (net.Addr, func(time.Duration), error){
-	"epoll":     epoll.Listen, // event loops over epoll (Linux)
-	"goroutine": echo.Listen,  // net/http and a goroutine per connection
-}
-
-// defaultEngine is epoll where there is one.
-func defaultEngine() string {
-	if epoll.Available {
-		return "epoll"
-	}
-	return "goroutine"
-}
-
-// listen serves s on addr with the named engine.
-func listen(s *echo.Server, addr, engine string) (net.Addr, func(time.Duration), error) {
-	return engines[engine](s, addr)
-}
 
 // newEchoServer returns the echo server with 16 KiB buffers.
 func newEchoServer(maxMessage int64, logger *log.Logger) *echo.Server {
@@ -45,7 +25,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	readBuf := fs.Int("read-buffer", 16<<10, "initial read buffer per connection, in bytes (it grows to read frames up to 1 MiB whole)")
 	writeBuf := fs.Int("write-buffer", 16<<10, "write buffer per connection, in bytes")
 	grace := fs.Duration("grace", 3*time.Second, "how long shutdown waits for connections to answer close 1001")
-	engine := fs.String("engine", defaultEngine(), "how the server moves bytes: epoll (event loops, Linux) or goroutine (net/http, a goroutine per connection)")
+	engineName := fs.String("engine", engine.Default(), "how the server moves bytes: epoll (event loops, Linux) or goroutine (net/http, a goroutine per connection)")
 	verbose := fs.Bool("v", false, "log handshakes and closes to stderr")
 	useDeflate := fs.Bool("deflate", true, "accept permessage-deflate (RFC 7692) when a client offers it, as browsers do")
 	takeover := fs.Bool("deflate-takeover", false, "with -deflate, keep compression context between messages in both directions (better ratio; with 15-bit windows about 0.9 MB per connection) instead of asking for no context takeover (state pooled between messages)")
@@ -53,14 +33,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
-	names := []string{"epoll", "goroutine"}
 	switch {
 	case *maxMessage <= 0:
 		return fs.fail("-max-message must be positive, not %d", *maxMessage)
-	case !slices.Contains(names, *engine):
-		return fs.fail("-engine must be epoll or goroutine, not %q", *engine)
-	case *engine == "epoll" && !epoll.Available:
-		return fs.fail("-engine epoll needs Linux; use -engine goroutine")
+	case !slices.Contains(engine.All, *engineName):
+		return fs.fail("-engine must be epoll or goroutine, not %q", *engineName)
+	case !slices.Contains(engine.Available(), *engineName):
+		return fs.fail("-engine %s is not available on this system; use -engine goroutine", *engineName)
 	case *windowBits < 8 || *windowBits > 15:
 		return fs.fail("-deflate-window must be from 8 to 15 (RFC 7692 §7.1.2), not %d", *windowBits)
 	case *grace < 0:
@@ -75,12 +54,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		s.Deflate = &deflate.ServerOptions{ServerNoContextTakeover: !*takeover, ClientNoContextTakeover: !*takeover,
 			ServerMaxWindowBits: *windowBits, ClientMaxWindowBits: *windowBits}
 	}
-	ln, stop, err := listen(s, *addr, *engine)
+	ln, stop, err := engine.Listen(*engineName, s, *addr)
 	if err != nil {
 		fmt.Fprintln(stderr, "wsbench serve:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "wsbench: serving on http://%s/ (demo page), ws://%s/seed and echo on every other path (%s engine)\n", ln, ln, *engine)
+	fmt.Fprintf(stdout, "wsbench: serving on http://%s/ (demo page), ws://%s/seed and echo on every other path (%s engine)\n", ln, ln, *engineName)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "wsbench: shutting down")
 	stop(*grace)

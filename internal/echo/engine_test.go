@@ -14,28 +14,17 @@ import (
 	"github.com/wsframe/wsframe/deflate"
 	"github.com/wsframe/wsframe/handshake"
 	"github.com/wsframe/wsframe/internal/echo"
-	"github.com/wsframe/wsframe/internal/echo/epoll"
+	"github.com/wsframe/wsframe/internal/echo/engine"
 	"github.com/wsframe/wsframe/internal/loadgen"
 	"github.com/wsframe/wsframe/internal/testenv"
 )
 
-// engines are the engines this system has, each tested the same way.
-func engines() []string {
-	if epoll.Available {
-		return []string{"goroutine", "epoll"}
-	}
-	return []string{"goroutine"}
-}
-
-// start serves s with engine on a loopback port and returns its address
-// and a function that shuts it down (also called when the test ends).
-func start(t *testing.T, engine string, s *echo.Server) (string, func()) {
+// start serves s with the named engine on a loopback port and returns
+// its address and a function that shuts it down (also called when the
+// test ends).
+func start(t *testing.T, name string, s *echo.Server) (string, func()) {
 	t.Helper()
-	listen := echo.Listen
-	if engine == "epoll" {
-		listen = epoll.Listen
-	}
-	addr, stop, err := listen(s, "127.0.0.1:0")
+	addr, stop, err := engine.Listen(name, s, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +46,8 @@ func newServer() *echo.Server {
 }
 
 func forEngine(t *testing.T, f func(t *testing.T, engine string)) {
-	for _, engine := range engines() {
-		t.Run(engine, func(t *testing.T) { f(t, engine) })
+	for _, name := range engine.Available() {
+		t.Run(name, func(t *testing.T) { f(t, name) })
 	}
 }
 

@@ -9,7 +9,6 @@
 package clients
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -21,9 +20,8 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/lxzan/gws"
 
-	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/deflate"
-	"github.com/wsframe/wsframe/handshake"
+	"github.com/wsframe/wsframe/internal/echo"
 	"github.com/wsframe/wsframe/wstest"
 )
 
@@ -51,45 +49,12 @@ var All = []Client{
 
 // WSFrame is this module's client: handshake.Dial, then codec's Reader
 // and Writer, with a deflate Compressor and Decompressor when the server
-// accepts the offer.
+// accepts the offer (internal/echo.Client, which wstest's own tests run).
 func WSFrame(useDeflate bool) wstest.EchoClient {
-	return func(ctx context.Context, url string) error {
-		var opts handshake.DialOptions
-		offer := deflate.ClientOptions{}
-		if useDeflate {
-			opts.Extensions = deflate.ClientOffer(offer)
-		}
-		conn, rest, err := handshake.Dial(ctx, url, &opts)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		defer context.AfterFunc(ctx, func() { conn.Close() })()
-		w := codec.NewWriter(conn, codec.RoleClient)
-		r := codec.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
-		r.Replies, r.MaxMessage = w, MaxMessage
-		if ext := conn.(*handshake.ClientConn).Extensions(); useDeflate && ext != "" {
-			p, ok, err := deflate.ParseResponse([]byte(ext), offer)
-			if err != nil {
-				return err
-			}
-			if ok {
-				r.Decompress = deflate.NewDecompressor(p, codec.RoleClient, MaxMessage)
-				w.Compress = deflate.NewCompressor(p, codec.RoleClient, deflate.DefaultLevel)
-			}
-		}
-		var buf []byte
-		for {
-			op, msg, err := r.ReadMessage(buf[:0])
-			if err != nil {
-				return err
-			}
-			if err := w.WriteMessage(op, msg); err != nil {
-				return err
-			}
-			buf = msg
-		}
+	if useDeflate {
+		return echo.Client(&deflate.ClientOptions{}, MaxMessage)
 	}
+	return echo.Client(nil, MaxMessage)
 }
 
 // Gorilla is gorilla/websocket's client: Dialer.DialContext, then
