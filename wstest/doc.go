@@ -57,6 +57,8 @@
 // fast, invalid close codes echoed, HTTP/1.0 upgrades accepted, frames
 // sent with the request dropped, no size limit; for clients, an unchecked
 // Sec-WebSocket-Accept, an unchecked offer, a fixed mask key, lost frames,
-// no UTF-8 check, no size limit), and check that each fails exactly the
-// cases aimed at it and that the same code without the fault passes them.
+// no UTF-8 check, no size limit, a panic), and check that each fails
+// exactly the cases aimed at it and that the same code without the fault
+// passes them. They also check that a server that echoes while it reads,
+// and one that stops reading, get verdicts within the timeout.
 package wstest
