@@ -55,8 +55,10 @@ func (p *probe) head(edits ...func(string) string) string {
 	return h
 }
 
-// refused sends an edited head and expects it refused with status, or
-// with any 4xx status when status is 0. A 426 must name version 13.
+// refused sends an edited head and expects it refused with a 4xx status:
+// status itself passes, another 4xx is NON-STRICT (the RFC gives status
+// as an example), and status 0 takes any 4xx. A refusal of the version
+// must name version 13, as §4.2.2 requires whatever the status.
 func refused(status int, edits ...func(string) string) serverRun {
 	return func(p *probe) (Verdict, string) {
 		got, reply, err := p.rawHandshake(p.head(edits...), 0)
@@ -64,14 +66,19 @@ func refused(status int, edits ...func(string) string) serverRun {
 			return Fail, "no reply: " + err.Error()
 		}
 		obs := fmt.Sprintf("status %d", got)
-		switch {
-		case status == 0 && (got < 400 || got > 499), status != 0 && got != status:
+		if got < 400 || got > 499 {
 			return Fail, obs
-		case status == 426:
+		}
+		if status == 426 {
+			// §4.2.2: the version header is a MUST, the code an example.
 			r, _, _ := handshake.ParseResponse([]byte(reply), []byte(rfcKey))
 			if string(r.Header("Sec-WebSocket-Version")) != "13" {
 				return Fail, obs + " without Sec-WebSocket-Version: 13"
 			}
+			obs += " with Sec-WebSocket-Version: 13"
+		}
+		if status != 0 && got != status {
+			return NonStrict, obs + fmt.Sprintf(" (the RFC names %d)", status)
 		}
 		return Pass, obs
 	}
