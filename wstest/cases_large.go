@@ -54,14 +54,14 @@ func largeCases() []*Case {
 	))
 }
 
-// timed runs an echo case and reports how long it took: INFO when the
-// echo was right.
-func timed(run serverRun) serverRun {
-	return func(p *probe) (Verdict, string) {
+// timed runs an echo case, of a server (E is *probe) or of a client
+// (*stage), and reports how long it took: INFO when the echo was right.
+func timed[E any](run func(E) (Verdict, string)) func(E) (Verdict, string) {
+	return func(e E) (Verdict, string) {
 		start := time.Now()
-		v, o := run(p)
+		v, o := run(e)
 		if v == Pass {
-			return Info, fmt.Sprintf("echoed in %v", time.Since(start).Round(time.Millisecond))
+			return Info, fmt.Sprintf("%s in %v", o, time.Since(start).Round(time.Millisecond))
 		}
 		return v, o
 	}

@@ -121,10 +121,10 @@ func clientUTF8CloseCases() []*Case {
 func clientLimitCases() []*Case {
 	return concat(
 		group("Large messages",
-			&Case{ID: "9.1", Title: "text message of 1 MiB", Expect: timedEcho, RFC: "§10.4", client: timedClient(echoesSize(text, 1<<20))},
-			&Case{ID: "9.2", Title: "binary message of 4 MiB", Expect: timedEcho, RFC: "§10.4", client: timedClient(echoesSize(bin, 4<<20))},
-			&Case{ID: "9.3", Title: "binary message of 4 MiB in fragments of 64 KiB", Expect: timedEcho, RFC: "§5.4", client: timedClient(echoesFragments(bin, 4<<20, 64<<10))},
-			&Case{ID: "9.4", Title: "100 text messages of 1 KiB, sent back to back", Expect: "100 echoes (timed)", RFC: "§5.4", client: timedClient(echoesBurst(100, 1<<10))},
+			&Case{ID: "9.1", Title: "text message of 1 MiB", Expect: timedEcho, RFC: "§10.4", client: timed(echoesSize(text, 1<<20))},
+			&Case{ID: "9.2", Title: "binary message of 4 MiB", Expect: timedEcho, RFC: "§10.4", client: timed(echoesSize(bin, 4<<20))},
+			&Case{ID: "9.3", Title: "binary message of 4 MiB in fragments of 64 KiB", Expect: timedEcho, RFC: "§5.4", client: timed(echoesFragments(bin, 4<<20, 64<<10))},
+			&Case{ID: "9.4", Title: "100 text messages of 1 KiB, sent back to back", Expect: "100 echoes (timed)", RFC: "§5.4", client: timed(echoesBurst(100, 1<<10))},
 		),
 		group("Resource limits",
 			&Case{ID: "10.1", Title: "binary frame whose header declares 2^62 bytes, then 64 MiB of its payload", Expect: "the client fails the connection (1009): at the header, or at the latest once its limit is passed", RFC: rfcLimits, client: clientDeclared(1 << 62)},
@@ -201,18 +201,6 @@ func echoesTen(s *stage) (Verdict, string) {
 	}
 	s.send(frames...)
 	return s.finish(then(steps...))
-}
-
-// timedClient reports how long an echo case took: INFO when it passed.
-func timedClient(run clientRun) clientRun {
-	return func(s *stage) (Verdict, string) {
-		start := time.Now()
-		v, o := run(s)
-		if v == Pass {
-			return Info, fmt.Sprintf("%s in %v", o, time.Since(start).Round(time.Millisecond))
-		}
-		return v, o
-	}
 }
 
 // clientFailsOn answers the handshake, sends frames and expects the

@@ -26,16 +26,15 @@ type endpoint struct {
 	quiet  time.Duration // how long silence must last to count as silence
 	masked bool          // frames sent are masked: the suite is the client
 
-	buf        []byte // bytes read and not decoded yet: buf[start:n]
-	start, n   int
-	dec        codec.Decoder
-	back       *observation // an observation put back by unread
-	keys       [][4]byte    // the mask keys of the peer's frames, as they arrived
-	msg        []byte       // the data message under way: control frames may come between its frames
-	msgOp      codec.Opcode
-	closeSent  bool            // the case sent a close frame
-	sentCode   codec.CloseCode // with this code, or 0
-	lastReason string          // the reason of the last close frame received
+	buf       []byte // bytes read and not decoded yet: buf[start:n]
+	start, n  int
+	dec       codec.Decoder
+	back      *observation // an observation put back by unread
+	keys      [][4]byte    // the mask keys of the peer's frames, as they arrived
+	msg       []byte       // the data message under way: control frames may come between its frames
+	msgOp     codec.Opcode
+	closeSent bool            // the case sent a close frame
+	sentCode  codec.CloseCode // with this code, or 0
 
 	// permessage-deflate, when negotiated.
 	ext    string
@@ -197,7 +196,6 @@ func (e *endpoint) next(d time.Duration) observation {
 			case codec.EventPong:
 				return observation{kind: gotPong, payload: append([]byte(nil), ev.Payload...)}
 			case codec.EventClose:
-				e.lastReason = string(ev.Reason)
 				return observation{kind: gotClose, code: ev.Code}
 			}
 		}

@@ -365,15 +365,7 @@ func checkPlanted(t *testing.T, fixtures []planted) {
 // cases deadlock.
 func TestStreamingServer(t *testing.T) {
 	t.Parallel()
-	res, err := wstest.Run(t.Context(), startFixture(t, streams), &wstest.Options{Cases: []string{"1", "5", "9"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range res {
-		if r.Verdict != wstest.Pass && r.Verdict != wstest.Info {
-			t.Errorf("%s: %v: %s", r.Case.ID, r.Verdict, r.Observed)
-		}
-	}
+	allPass(t)(wstest.Run(t.Context(), startFixture(t, streams), &wstest.Options{Cases: []string{"1", "5", "9"}}))
 }
 
 // TestStalledServer checks that every case ends within its timeout

@@ -73,8 +73,7 @@ func (p *probe) connect(ctx context.Context, s setup) (Verdict, string) {
 	if p.ext = conn.(*handshake.ClientConn).Extensions(); p.ext != "" {
 		params, ok, err := deflate.ParseResponse([]byte(p.ext), opts)
 		if err != nil || !ok {
-			p.conn.Close()
-			p.out.stop()
+			p.out.stop() // closes the connection
 			return Fail, fmt.Sprintf("invalid permessage-deflate response %q to %q: %v", p.ext, offer, err)
 		}
 		p.useDeflate(params)

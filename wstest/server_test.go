@@ -58,15 +58,7 @@ func TestEchoServer(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			url := startEcho(t, name, &deflate.ServerOptions{ServerNoContextTakeover: true, ClientNoContextTakeover: true})
-			res, err := wstest.Run(t.Context(), url, &wstest.Options{Deflate: true, Quiet: 250 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range res {
-				if r.Verdict != wstest.Pass && r.Verdict != wstest.Info {
-					t.Errorf("%s (%s): %v: %s", r.Case.ID, r.Case.Title, r.Verdict, r.Observed)
-				}
-			}
+			allPass(t)(wstest.Run(t.Context(), url, &wstest.Options{Deflate: true, Quiet: 250 * time.Millisecond}))
 		})
 	}
 }
@@ -85,6 +77,22 @@ func TestEchoServerTakeover(t *testing.T) {
 		for _, r := range res {
 			if r.Verdict != wstest.Pass {
 				t.Errorf("%d bits: %s (%s): %v: %s", bits, r.Case.ID, r.Case.Title, r.Verdict, r.Observed)
+			}
+		}
+	}
+}
+
+// allPass returns a check of a run's results: every case passed, strictly
+// or timed (INFO).
+func allPass(t *testing.T) func([]wstest.Result, error) {
+	return func(res []wstest.Result, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			if r.Verdict != wstest.Pass && r.Verdict != wstest.Info {
+				t.Errorf("%s (%s): %v: %s", r.Case.ID, r.Case.Title, r.Verdict, r.Observed)
 			}
 		}
 	}

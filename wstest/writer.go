@@ -90,11 +90,3 @@ func (w *writer) stop() error {
 	<-w.done
 	return err
 }
-
-// drained reports whether everything queued has been written (or
-// dropped).
-func (w *writer) drained() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.q) == 0
-}
