@@ -53,12 +53,10 @@
 // message size limit (§10.4). An [Encoder] writes messages, fragments and
 // control frames, masking a client's frames with fresh keys (§10.3).
 //
-// [Reader] and [Writer] do the same over an io.Reader and an io.Writer for
-// goroutine-per-connection code: whole messages or one io.Reader or
-// io.WriteCloser per message, automatic pongs, and the closing handshake
-// (§7.1): a received close frame is echoed and reported as a
-// *[ClosedError]; after [Writer.WriteClose] no data is sent and the
-// Reader waits for the peer's close.
+// The package does no I/O. Package github.com/wsframe/wsframe/wsnet does
+// the same over connections: a Reader and a Writer over an io.Reader and
+// an io.Writer, and a Conn safe for concurrent writers with deadlines,
+// contexts, keepalive and the closing handshake.
 //
 // [ValidUTF8] and [UTF8Validator] check UTF-8 (RFC 3629) at vector speed.
 //

@@ -27,6 +27,12 @@ const (
 	HuffmanOnly = -2
 )
 
+// MinSize is the payload size below which a sender does better not to
+// compress: DEFLATE's block overhead and the sync flush make messages
+// shorter than this longer more often than shorter. It is the default
+// threshold of wsnet's Writer and of the echo servers.
+const MinSize = 64
+
 // Compressor compresses the messages one endpoint sends (RFC 7692
 // §7.2.1): it compresses each payload, ends it with a sync flush and
 // removes the flush's 00 00 ff ff tail. Send the result as the payload of

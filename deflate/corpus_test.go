@@ -1,6 +1,6 @@
 package deflate
 
-import "github.com/wsframe/wsframe/deflate/internal/corpus"
+import "github.com/wsframe/wsframe/internal/corpus"
 
 // messages returns count distinct messages of n bytes of the kind, "json"
 // or "text": see corpus.Messages, which the library comparison in

@@ -36,8 +36,8 @@
 //		return
 //	}
 //	defer conn.Close()
-//	out := codec.NewWriter(conn, codec.RoleServer)
-//	in := codec.NewReader(rw.Reader, codec.RoleServer) // rw.Reader, not conn: it holds what came with the request
+//	out := wsnet.NewWriter(conn, codec.RoleServer)
+//	in := wsnet.NewReader(rw.Reader, codec.RoleServer) // rw.Reader, not conn: it holds what came with the request
 //	in.Replies = out
 //	if compress { // the client offered it, and the offer was valid
 //		out.Compress = deflate.NewCompressor(p, codec.RoleServer, deflate.DefaultLevel)
@@ -85,12 +85,12 @@
 // Decompressor, which checks the inflated text as it goes (1007).
 // Compressed data that is not valid DEFLATE also fails with 1007.
 //
-// # With codec.Reader and codec.Writer
+// # With wsnet's Reader and Writer
 //
-// The blocking API of package codec takes both through two fields, set
-// once after the handshake, as the server above does with out.Compress
-// and in.Decompress. The Writer then compresses every data message of
-// codec.DefaultCompressMin bytes or more (Writer.CompressMin changes
+// The blocking API of package github.com/wsframe/wsframe/wsnet takes both
+// through two fields, set once after the handshake, as the server above
+// does with out.Compress and in.Decompress. The Writer then compresses
+// every data message of [MinSize] bytes or more (Writer.CompressMin changes
 // that), including messages streamed through NextWriter, and the Reader
 // hands out inflated payloads and fails the connection with 1007 or 1009
 // as the Decompressor finds.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsframe/wsframe/wsnet"
+
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/deflate"
 	"github.com/wsframe/wsframe/handshake"
@@ -30,8 +32,8 @@ func compressedEcho(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.Close()
-	out := codec.NewWriter(conn, codec.RoleServer)
-	in := codec.NewReader(rw.Reader, codec.RoleServer) // rw.Reader, not conn: it holds what came with the request
+	out := wsnet.NewWriter(conn, codec.RoleServer)
+	in := wsnet.NewReader(rw.Reader, codec.RoleServer) // rw.Reader, not conn: it holds what came with the request
 	in.Replies = out
 	if compress { // the client offered it, and the offer was valid
 		out.Compress = deflate.NewCompressor(p, codec.RoleServer, deflate.DefaultLevel)
@@ -62,8 +64,8 @@ func ExampleNegotiateServer_upgrade() {
 			return
 		}
 		ext := conn.(*handshake.ClientConn).Extensions()
-		out := codec.NewWriter(conn, codec.RoleClient)
-		in := codec.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
+		out := wsnet.NewWriter(conn, codec.RoleClient)
+		in := wsnet.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
 		if p, ok, _ := deflate.ParseResponse([]byte(ext), deflate.ClientOptions{}); ok {
 			out.Compress = deflate.NewCompressor(p, codec.RoleClient, deflate.DefaultLevel)
 			in.Decompress = deflate.NewDecompressor(p, codec.RoleClient, 16<<20)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 
+	"github.com/wsframe/wsframe/wsnet"
+
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/deflate"
 )
@@ -80,7 +82,7 @@ func ExampleDecompressor_AppendChunk() {
 	// codec: invalid permessage-deflate data (close 1007)
 }
 
-// A codec.Writer compresses through a Compressor and a codec.Reader
+// A wsnet.Writer compresses through a Compressor and a wsnet.Reader
 // inflates through a Decompressor: set them once after the handshake, and
 // every message goes through them. Here a client writes into a buffer that
 // stands for the connection, and a server reads from it.
@@ -89,13 +91,13 @@ func Example_readerWriter() {
 	p, _, _ := deflate.NegotiateServer([]string{"permessage-deflate"}, deflate.ServerOptions{})
 
 	var conn bytes.Buffer
-	w := codec.NewWriter(&conn, codec.RoleClient)
+	w := wsnet.NewWriter(&conn, codec.RoleClient)
 	w.Compress = deflate.NewCompressor(p, codec.RoleClient, deflate.DefaultLevel)
 	msg := bytes.Repeat([]byte(`{"e":"trade","s":"BTCUSDT","p":"43125.17"}`), 20)
 	w.WriteMessage(codec.OpText, msg)
 	fmt.Printf("%d bytes of message, %d on the wire\n", len(msg), conn.Len())
 
-	r := codec.NewReader(&conn, codec.RoleServer)
+	r := wsnet.NewReader(&conn, codec.RoleServer)
 	r.Decompress = deflate.NewDecompressor(p, codec.RoleServer, 1<<20)
 	op, got, err := r.ReadMessage(nil)
 	fmt.Println(op, len(got), bytes.Equal(got, msg), err)

@@ -73,18 +73,8 @@ func interopMessages() [][]byte {
 	return append(msgs, rnd, []byte{}, bytes.Repeat([]byte("ab"), 1<<20))
 }
 
-// exchangeFunc is exchange or exchangeRW.
+// exchangeFunc is how a test talks over an upgraded connection.
 type exchangeFunc func(t *testing.T, conn net.Conn, pending []byte, role codec.Role, p Params, msgs [][]byte)
-
-// exchangers are the two ways the interop tests talk: frame by frame with
-// codec.Encoder and codec.Decoder, and with codec.Writer and codec.Reader.
-var exchangers = []struct {
-	name string
-	ex   exchangeFunc
-}{
-	{"frames", exchange},
-	{"readwriter", exchangeRW},
-}
 
 // exchange sends msgs as role over conn, compressed with p, and checks
 // that the peer echoes each one. Large messages go out in fragments as
@@ -203,13 +193,10 @@ func TestNodeServer(t *testing.T) {
 			ClientOptions{NoClientMaxWindowBits: false},
 			Params{ServerNoContextTakeover: true, ClientNoContextTakeover: true, ServerMaxWindowBits: 12, ClientMaxWindowBits: 12}},
 	} {
-		for _, e := range exchangers {
-			ex := e.ex
-			t.Run(e.name+"/"+tc.node+ClientOffer(tc.client), func(t *testing.T) {
-				port := startNode(t, mod, "server", tc.node).Line(t, peerWait)
-				dialExchange(t, port, tc.client, tc.want, msgs, ex)
-			})
-		}
+		t.Run(tc.node+ClientOffer(tc.client), func(t *testing.T) {
+			port := startNode(t, mod, "server", tc.node).Line(t, peerWait)
+			dialExchange(t, port, tc.client, tc.want, msgs, exchange)
+		})
 	}
 }
 
@@ -233,17 +220,14 @@ func TestNodeClient(t *testing.T) {
 			"permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12"},
 	} {
 		name, _ := json.Marshal(tc.server)
-		for _, e := range exchangers {
-			ex := e.ex
-			t.Run(e.name+"/"+tc.node+string(name), func(t *testing.T) {
-				url, reply, done := exchangeServer(t, tc.server, msgs, ex)
-				ext := startNode(t, mod, "client", tc.node, url).Line(t, peerWait)
-				waitDone(t, done)
-				if strings.TrimSpace(ext) != tc.reply || *reply != tc.reply {
-					t.Errorf("ws saw %q; the server answered %q; want %q", ext, *reply, tc.reply)
-				}
-			})
-		}
+		t.Run(tc.node+string(name), func(t *testing.T) {
+			url, reply, done := exchangeServer(t, tc.server, msgs, exchange)
+			ext := startNode(t, mod, "client", tc.node, url).Line(t, peerWait)
+			waitDone(t, done)
+			if strings.TrimSpace(ext) != tc.reply || *reply != tc.reply {
+				t.Errorf("ws saw %q; the server answered %q; want %q", ext, *reply, tc.reply)
+			}
+		})
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsframe/wsframe/wsnet"
+
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/handshake"
 )
@@ -22,8 +24,8 @@ func seedServer(w http.ResponseWriter, r *http.Request) {
 		return // Upgrade has answered with 400, 403 or 426
 	}
 	defer conn.Close()
-	out := codec.NewWriter(conn, codec.RoleServer)
-	in := codec.NewReader(rw.Reader, codec.RoleServer) // rw.Reader holds frames sent with the request
+	out := wsnet.NewWriter(conn, codec.RoleServer)
+	in := wsnet.NewReader(rw.Reader, codec.RoleServer) // rw.Reader holds frames sent with the request
 	in.Replies = out                                   // pongs, the close reply, and 1002/1007/1009 on bad input
 	for {
 		op, _, err := in.ReadMessage(nil)
@@ -56,8 +58,8 @@ func ask(url, question string) (string, error) {
 		return "", err
 	}
 	defer conn.Close()
-	out := codec.NewWriter(conn, codec.RoleClient)
-	in := codec.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient) // rest: frames read with the reply
+	out := wsnet.NewWriter(conn, codec.RoleClient)
+	in := wsnet.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient) // rest: frames read with the reply
 	in.Replies = out
 	if err := out.WriteMessage(codec.OpText, []byte(question)); err != nil {
 		return "", err

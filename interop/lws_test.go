@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsframe/wsframe/wsnet"
+
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/handshake"
 	"github.com/wsframe/wsframe/internal/testenv"
@@ -129,7 +131,7 @@ func lwsClose(t *testing.T, c *wsClient, code codec.CloseCode, reason string) {
 		}
 		_, _, err = c.r.ReadMessage(nil) // dumb-increment may still be counting
 	}
-	var ce *codec.ClosedError
+	var ce *wsnet.ClosedError
 	if !errors.As(err, &ce) {
 		t.Fatalf("after our close: %v; want the server's close frame", err)
 	}

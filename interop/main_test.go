@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsframe/wsframe/wsnet"
+
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/handshake"
 	"github.com/wsframe/wsframe/internal/testenv"
@@ -89,8 +91,8 @@ func waitListening(t *testing.T, addr string, d time.Duration) {
 // wsClient is this module's client side of a connection to a peer.
 type wsClient struct {
 	conn net.Conn
-	r    *codec.Reader
-	w    *codec.Writer
+	r    *wsnet.Reader
+	w    *wsnet.Writer
 }
 
 func dial(t *testing.T, url string, opts *handshake.DialOptions) *wsClient {
@@ -103,8 +105,8 @@ func dial(t *testing.T, url string, opts *handshake.DialOptions) *wsClient {
 	}
 	t.Cleanup(func() { conn.Close() })
 	conn.SetDeadline(time.Now().Add(60 * time.Second))
-	c := &wsClient{conn: conn, w: codec.NewWriter(conn, codec.RoleClient)}
-	c.r = codec.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
+	c := &wsClient{conn: conn, w: wsnet.NewWriter(conn, codec.RoleClient)}
+	c.r = wsnet.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
 	c.r.Replies = c.w
 	c.r.MaxMessage = 64 << 20
 	return c
@@ -165,7 +167,7 @@ func echoMatrix(t *testing.T, url string) {
 		t.Fatal(err)
 	}
 	_, _, err := c.r.ReadMessage(nil)
-	var ce *codec.ClosedError
+	var ce *wsnet.ClosedError
 	if !errors.As(err, &ce) {
 		t.Fatalf("after our close: %v; want the peer's close frame", err)
 	}

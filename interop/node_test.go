@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsframe/wsframe/wsnet"
+
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/internal/testenv"
 )
@@ -330,9 +332,9 @@ func testPeerServer(t *testing.T, p scriptPeer) {
 			t.Fatal(err)
 		}
 		_, got, err := c.r.ReadMessage(nil)
-		var ce *codec.ClosedError
+		var ce *wsnet.ClosedError
 		if !errors.As(err, &ce) || ce.Code != 4002 || ce.Reason != "bye from peer" {
-			t.Fatalf("ReadMessage = %q, %v; want *codec.ClosedError 4002 %q", got, err, "bye from peer")
+			t.Fatalf("ReadMessage = %q, %v; want *wsnet.ClosedError 4002 %q", got, err, "bye from peer")
 		}
 		// The Reader answered through c.w; the server now ends the TCP
 		// connection (RFC 6455 §7.1.1).
@@ -350,7 +352,7 @@ func testPeerServer(t *testing.T, p scriptPeer) {
 		if ev.Sent == nil || *ev.Sent != want {
 			t.Errorf("peer reports it sent %+v; want %+v", ev.Sent, want)
 		}
-		// codec.Reader echoes the code (CloseReply) without a reason.
+		// wsnet.Reader echoes the code (CloseReply) without a reason.
 		if ev.Received == nil || ev.Received.Code != 4002 {
 			t.Errorf("peer received %+v after its close; want our reply with code 4002", ev.Received)
 		}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsframe/wsframe/wsnet"
+
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/handshake"
 	"github.com/wsframe/wsframe/wstest"
@@ -26,8 +28,8 @@ func echoHandler(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.Close()
-	out := codec.NewWriter(conn, codec.RoleServer)
-	in := codec.NewReader(rw.Reader, codec.RoleServer) // rw.Reader holds what came with the request
+	out := wsnet.NewWriter(conn, codec.RoleServer)
+	in := wsnet.NewReader(rw.Reader, codec.RoleServer) // rw.Reader holds what came with the request
 	in.Replies = out
 	var msg []byte
 	for {
@@ -84,8 +86,8 @@ func ExampleRunClient() {
 			return err
 		}
 		defer conn.Close()
-		out := codec.NewWriter(conn, codec.RoleClient)
-		in := codec.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
+		out := wsnet.NewWriter(conn, codec.RoleClient)
+		in := wsnet.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
 		in.Replies = out
 		for {
 			op, p, err := in.ReadMessage(nil)

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/wsframe/wsframe/wsnet"
+
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 	"github.com/gorilla/websocket"
@@ -51,8 +53,8 @@ func BenchmarkServerMessage(b *testing.B) {
 		stream := clientStream(n, 4)
 		b.Run(fmt.Sprintf("lib=wsframe/size=%d", n), func(b *testing.B) {
 			conn := &replay{b: stream}
-			r := codec.NewReader(conn, codec.RoleServer)
-			w := codec.NewWriter(conn, codec.RoleServer)
+			r := wsnet.NewReader(conn, codec.RoleServer)
+			w := wsnet.NewWriter(conn, codec.RoleServer)
 			msg := make([]byte, 0, n)
 			b.SetBytes(int64(n))
 			b.ReportAllocs()

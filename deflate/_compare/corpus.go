@@ -1,6 +1,6 @@
 package compare
 
-import "github.com/wsframe/wsframe/deflate/internal/corpus"
+import "github.com/wsframe/wsframe/internal/corpus"
 
 // messages returns the messages the deflate module's own tests use: see
 // corpus.Messages.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 
+	"github.com/wsframe/wsframe/wsnet"
+
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/deflate"
 	"github.com/wsframe/wsframe/handshake"
@@ -28,8 +30,8 @@ func Client(offer *deflate.ClientOptions, maxMessage int64) func(ctx context.Con
 		}
 		defer conn.Close()
 		defer context.AfterFunc(ctx, func() { conn.Close() })()
-		w := codec.NewWriter(conn, codec.RoleClient)
-		r := codec.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
+		w := wsnet.NewWriter(conn, codec.RoleClient)
+		r := wsnet.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
 		r.Replies, r.MaxMessage = w, maxMessage
 		if ext := conn.(*handshake.ClientConn).Extensions(); offer != nil && ext != "" {
 			p, ok, err := deflate.ParseResponse([]byte(ext), *offer)

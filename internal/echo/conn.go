@@ -341,7 +341,7 @@ func (e *Conn) echo(out Sink, op codec.Opcode, p []byte) {
 	e.s.messages.Add(1)
 	e.s.bytes.Add(int64(len(p)))
 	h := codec.Header{Fin: true, Opcode: op}
-	if e.comp != nil && len(p) >= codec.DefaultCompressMin {
+	if e.comp != nil && len(p) >= deflate.MinSize {
 		if e.zb == nil && e.lend != nil {
 			e.zb = e.lend.zip.get()
 		}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsframe/wsframe/wsnet"
+
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/deflate"
 	"github.com/wsframe/wsframe/handshake"
@@ -160,8 +162,8 @@ func TestDemoPageAndSeed(t *testing.T) {
 }
 
 type client struct {
-	r *codec.Reader
-	w *codec.Writer
+	r *wsnet.Reader
+	w *wsnet.Writer
 }
 
 func dial(t *testing.T, url string) client {
@@ -174,7 +176,7 @@ func dial(t *testing.T, url string) client {
 	}
 	t.Cleanup(func() { conn.Close() })
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	c := client{w: codec.NewWriter(conn, codec.RoleClient), r: codec.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)}
+	c := client{w: wsnet.NewWriter(conn, codec.RoleClient), r: wsnet.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)}
 	c.r.Replies = c.w
 	return c
 }
@@ -189,7 +191,7 @@ func TestShutdownSendsGoingAway(t *testing.T) {
 		go func() { _, _, err := c.r.ReadMessage(nil); done <- err }()
 		time.Sleep(50 * time.Millisecond)
 		stop()
-		var ce *codec.ClosedError
+		var ce *wsnet.ClosedError
 		if err := <-done; !errors.As(err, &ce) || ce.Code != codec.CloseGoingAway {
 			t.Errorf("client saw %v; want close 1001", err)
 		}

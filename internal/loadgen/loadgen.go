@@ -333,7 +333,7 @@ func stamp(p []byte, seq uint64, binaryMsg bool) {
 // queue appends message seq to the write buffer and notes when it left.
 func (c *loadConn) queue(seq uint64, at int64) {
 	stamp(c.tmpl, seq, c.cfg.Binary)
-	if c.comp != nil && len(c.tmpl) >= codec.DefaultCompressMin {
+	if c.comp != nil && len(c.tmpl) >= deflate.MinSize {
 		c.zb, _ = c.comp.AppendMessage(c.zb[:0], c.tmpl)
 		c.wb, _ = c.enc.AppendFrame(c.wb, c.op, codec.Rsv1, true, c.zb)
 		c.wireOut += int64(len(c.zb))

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsframe/wsframe/wsnet"
+
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/deflate"
 	"github.com/wsframe/wsframe/handshake"
@@ -43,8 +45,8 @@ func seed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.Close()
-	out := codec.NewWriter(conn, codec.RoleServer)
-	in := codec.NewReader(rw.Reader, codec.RoleServer)
+	out := wsnet.NewWriter(conn, codec.RoleServer)
+	in := wsnet.NewReader(rw.Reader, codec.RoleServer)
 	in.Replies = out
 	if compress {
 		out.Compress = deflate.NewCompressor(p, codec.RoleServer, deflate.DefaultLevel)
@@ -77,9 +79,9 @@ func run() error {
 	if err != nil || !ok {
 		return fmt.Errorf("compression not agreed: %v", err)
 	}
-	out := codec.NewWriter(conn, codec.RoleClient)
+	out := wsnet.NewWriter(conn, codec.RoleClient)
 	out.Compress, out.CompressMin = deflate.NewCompressor(p, codec.RoleClient, deflate.DefaultLevel), 1
-	in := codec.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
+	in := wsnet.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
 	in.Replies, in.Decompress = out, deflate.NewDecompressor(p, codec.RoleClient, 1<<20)
 	if err := out.WriteMessage(codec.OpText, []byte("Can you hear me?")); err != nil {
 		return err

@@ -1,9 +1,11 @@
-package codec
+package wsnet
 
 import (
 	"errors"
 	"io"
 	"strconv"
+
+	"github.com/wsframe/wsframe/codec"
 )
 
 // DefaultReadBufferSize is the size of a [Reader]'s read buffer.
@@ -13,13 +15,13 @@ const DefaultReadBufferSize = 8 << 10
 // and Reason come from the peer's close frame; Code is CloseAbnormal (1006)
 // when the connection ended without one, and Err then says why.
 type ClosedError struct {
-	Code   CloseCode
+	Code   codec.CloseCode
 	Reason string
 	Err    error
 }
 
 func (e *ClosedError) Error() string {
-	s := "codec: connection closed: " + e.Code.String()
+	s := "wsnet: connection closed: " + e.Code.String()
 	if e.Reason != "" {
 		s += ": " + strconv.Quote(e.Reason)
 	}
@@ -32,9 +34,9 @@ func (e *ClosedError) Error() string {
 func (e *ClosedError) Unwrap() error { return e.Err }
 
 // Reader reads messages from an io.Reader, normally a net.Conn, with a
-// [Decoder]. It answers pings and close frames through its Replies writer,
+// [codec.Decoder]. It answers pings and close frames through its Replies writer,
 // and reports the end of the connection as a *[ClosedError] or the
-// *[ProtocolError] that ended it (after sending the matching close frame
+// *[codec.ProtocolError] that ended it (after sending the matching close frame
 // through Replies).
 //
 // A Reader is for one goroutine. Set its fields before the first read.
@@ -65,8 +67,8 @@ type Reader struct {
 	src  io.Reader
 	buf  []byte
 	r, w int // buf[r:w] holds bytes not yet given to the decoder
-	dec  Decoder
-	ev   Event
+	dec  codec.Decoder
+	ev   codec.Event
 	err  error
 	mr   messageReader
 
@@ -76,22 +78,22 @@ type Reader struct {
 // MessageDecompressor inflates compressed messages chunk by chunk for a
 // [Reader]; *deflate.Decompressor implements it. AppendChunk appends to
 // dst what chunk, the next part of a message of type op, inflates to; last
-// marks the message's final chunk. An error must be a *[ProtocolError]
+// marks the message's final chunk. An error must be a *[codec.ProtocolError]
 // (or wrap one) for the Reader to send its close code.
 type MessageDecompressor interface {
-	AppendChunk(dst []byte, op Opcode, chunk []byte, last bool) ([]byte, error)
+	AppendChunk(dst []byte, op codec.Opcode, chunk []byte, last bool) ([]byte, error)
 }
 
 // NewReader returns a Reader for role reading from src with a buffer of
 // DefaultReadBufferSize bytes.
-func NewReader(src io.Reader, role Role) *Reader {
+func NewReader(src io.Reader, role codec.Role) *Reader {
 	return NewReaderSize(src, role, DefaultReadBufferSize)
 }
 
 // NewReaderSize returns a Reader with a read buffer of size bytes (at
 // least 256). Messages may be far larger than the buffer: they are read in
 // pieces.
-func NewReaderSize(src io.Reader, role Role, size int) *Reader {
+func NewReaderSize(src io.Reader, role codec.Role, size int) *Reader {
 	r := &Reader{src: src, buf: make([]byte, max(size, 256))}
 	r.dec.Role = role
 	r.mr.r = r
@@ -100,7 +102,7 @@ func NewReaderSize(src io.Reader, role Role, size int) *Reader {
 
 // next returns the next event, reading from src as needed and handling
 // control frames. It returns only data events.
-func (r *Reader) next() (*Event, error) {
+func (r *Reader) next() (*codec.Event, error) {
 	for {
 		if r.err != nil {
 			return nil, r.err
@@ -112,8 +114,8 @@ func (r *Reader) next() (*Event, error) {
 			return nil, r.err
 		}
 		switch r.ev.Kind {
-		case EventData:
-			if r.ev.Rsv&Rsv1 != 0 && r.Decompress != nil {
+		case codec.EventData:
+			if r.ev.Rsv&codec.Rsv1 != 0 && r.Decompress != nil {
 				r.plain, err = r.Decompress.AppendChunk(r.plain[:0], r.ev.Opcode, r.ev.Payload, r.ev.End)
 				if err != nil {
 					r.fail(err)
@@ -122,7 +124,7 @@ func (r *Reader) next() (*Event, error) {
 				r.ev.Payload = r.plain
 			}
 			return &r.ev, nil
-		case EventNone:
+		case codec.EventNone:
 			// The decoder took every byte; refill from the start.
 			r.r, r.w = 0, 0
 			m, err := r.src.Read(r.buf)
@@ -136,7 +138,7 @@ func (r *Reader) next() (*Event, error) {
 				if err == io.EOF {
 					err = io.ErrUnexpectedEOF
 				}
-				r.err = &ClosedError{Code: CloseAbnormal, Err: err}
+				r.err = &ClosedError{Code: codec.CloseAbnormal, Err: err}
 				return nil, r.err
 			}
 		default:
@@ -157,30 +159,30 @@ func isTimeout(err error) bool {
 
 func (r *Reader) fail(err error) {
 	r.err = err
-	var pe *ProtocolError
+	var pe *codec.ProtocolError
 	if errors.As(err, &pe) && r.Replies != nil {
 		r.Replies.WriteClose(pe.Code, pe.Reason)
 	}
 }
 
-func (r *Reader) control(ev *Event) error {
+func (r *Reader) control(ev *codec.Event) error {
 	switch ev.Kind {
-	case EventPing:
+	case codec.EventPing:
 		if r.OnPing != nil {
 			return r.OnPing(ev.Payload)
 		}
 		if r.Replies != nil {
-			if err := r.Replies.WritePong(ev.Payload); err != nil && err != ErrCloseSent {
+			if err := r.Replies.WritePong(ev.Payload); err != nil && err != codec.ErrCloseSent {
 				return err
 			}
 		}
-	case EventPong:
+	case codec.EventPong:
 		if r.OnPong != nil {
 			return r.OnPong(ev.Payload)
 		}
-	case EventClose:
+	case codec.EventClose:
 		if r.Replies != nil && !r.Replies.CloseSent() {
-			r.Replies.WriteClose(CloseReply(ev.Code), "")
+			r.Replies.WriteClose(codec.CloseReply(ev.Code), "")
 		}
 		return &ClosedError{Code: ev.Code, Reason: string(ev.Reason)}
 	}
@@ -190,7 +192,7 @@ func (r *Reader) control(ev *Event) error {
 func (r *Reader) configure() {
 	r.dec.MaxMessage, r.dec.AllowedRsv = r.MaxMessage, r.AllowedRsv
 	if r.Decompress != nil {
-		r.dec.AllowedRsv |= Rsv1
+		r.dec.AllowedRsv |= codec.Rsv1
 	}
 }
 
@@ -201,7 +203,7 @@ func (r *Reader) configure() {
 // the way are handled as the Reader's fields say. A read deadline that
 // passes returns the source's timeout error, from NextReader or from the
 // message's reader, and reading goes on once the deadline is extended.
-func (r *Reader) NextReader() (Opcode, io.Reader, error) {
+func (r *Reader) NextReader() (codec.Opcode, io.Reader, error) {
 	r.configure()
 	r.mr.resume = false
 	if err := r.mr.discard(); err != nil {
@@ -231,7 +233,7 @@ func (r *Reader) NextReader() (Opcode, io.Reader, error) {
 // returns what it read of the message appended to dst, and the next call
 // of ReadMessage appends the rest to the slice it is given, which should
 // be that one; NextReader instead discards the rest.
-func (r *Reader) ReadMessage(dst []byte) (Opcode, []byte, error) {
+func (r *Reader) ReadMessage(dst []byte) (codec.Opcode, []byte, error) {
 	op := r.mr.op
 	if !r.mr.resume {
 		var err error
@@ -259,11 +261,11 @@ func (r *Reader) ReadMessage(dst []byte) (Opcode, []byte, error) {
 // messageReader is the io.Reader of NextReader.
 type messageReader struct {
 	r       *Reader
-	pending []byte // unread part of the current chunk
-	end     bool   // the current chunk is the message's last
-	active  bool   // the message has unread bytes or chunks
-	resume  bool   // a deadline interrupted ReadMessage in this message
-	op      Opcode // the message's type, for ReadMessage to resume
+	pending []byte       // unread part of the current chunk
+	end     bool         // the current chunk is the message's last
+	active  bool         // the message has unread bytes or chunks
+	resume  bool         // a deadline interrupted ReadMessage in this message
+	op      codec.Opcode // the message's type, for ReadMessage to resume
 }
 
 func (m *messageReader) Read(p []byte) (int, error) {

@@ -1,9 +1,11 @@
-package codec
+package wsnet
 
 import (
 	"bytes"
 	"io"
 	"testing"
+
+	"github.com/wsframe/wsframe/codec"
 
 	"github.com/wsframe/wsframe/internal/testenv"
 )
@@ -24,12 +26,12 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 // messageStream encodes count copies of a message of n bytes as a client,
 // in fragments of frag bytes (0: one frame).
 func messageStream(t testing.TB, n, frag, count int) []byte {
-	e := Encoder{Role: RoleClient, FragmentSize: frag}
+	e := codec.Encoder{Role: codec.RoleClient, FragmentSize: frag}
 	payload := bytes.Repeat([]byte("a"), n)
 	var b []byte
 	for i := 0; i < count; i++ {
 		var err error
-		if b, err = e.AppendMessage(b, OpText, payload); err != nil {
+		if b, err = e.AppendMessage(b, codec.OpText, payload); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -46,8 +48,8 @@ func TestMessageNoAllocs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			one := messageStream(t, tc.n, tc.frag, 1)
 			work := make([]byte, len(one))
-			var d Decoder
-			var ev Event
+			var d codec.Decoder
+			var ev codec.Event
 			testenv.NoAllocs(t, "Decoder", func() {
 				copy(work, one) // the decoder unmasks in place
 				for p := work; len(p) > 0; {
@@ -58,12 +60,12 @@ func TestMessageNoAllocs(t *testing.T) {
 					p = p[n:]
 				}
 			})
-			e := Encoder{Role: RoleClient, FragmentSize: tc.frag}
+			e := codec.Encoder{Role: codec.RoleClient, FragmentSize: tc.frag}
 			payload := bytes.Repeat([]byte("a"), tc.n)
 			out := make([]byte, 0, len(one)+64)
-			testenv.NoAllocs(t, "Encoder", func() { out, _ = e.AppendMessage(out[:0], OpText, payload) })
+			testenv.NoAllocs(t, "Encoder", func() { out, _ = e.AppendMessage(out[:0], codec.OpText, payload) })
 
-			r := NewReader(&repeatReader{b: messageStream(t, tc.n, tc.frag, 3)}, RoleServer)
+			r := NewReader(&repeatReader{b: messageStream(t, tc.n, tc.frag, 3)}, codec.RoleServer)
 			msg := make([]byte, 0, tc.n)
 			testenv.NoAllocs(t, "Reader.ReadMessage", func() {
 				if _, m, err := r.ReadMessage(msg[:0]); err != nil || len(m) != tc.n {
@@ -84,11 +86,11 @@ func TestMessageNoAllocs(t *testing.T) {
 					}
 				}
 			})
-			for _, role := range []Role{RoleServer, RoleClient} {
+			for _, role := range []codec.Role{codec.RoleServer, codec.RoleClient} {
 				w := NewWriter(io.Discard, role)
-				testenv.NoAllocs(t, "Writer.WriteMessage "+role.String(), func() { w.WriteMessage(OpBinary, payload) })
+				testenv.NoAllocs(t, "Writer.WriteMessage "+role.String(), func() { w.WriteMessage(codec.OpBinary, payload) })
 				testenv.NoAllocs(t, "Writer.NextWriter "+role.String(), func() {
-					mw, _ := w.NextWriter(OpBinary)
+					mw, _ := w.NextWriter(codec.OpBinary)
 					mw.Write(payload[:tc.n/2])
 					mw.Write(payload[tc.n/2:])
 					mw.Close()

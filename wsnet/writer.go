@@ -1,10 +1,13 @@
-package codec
+package wsnet
 
 import (
 	"errors"
 	"io"
 	"net"
 	"sync"
+
+	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/deflate"
 )
 
 // DefaultFragmentSize is how many payload bytes a message written through
@@ -20,11 +23,6 @@ const copyMax = 2 << 10
 // time, so that the Writer's buffer does not grow with the message.
 const maskChunk = 64 << 10
 
-// DefaultCompressMin is the payload size from which a [Writer] with a
-// compressor compresses a message when its CompressMin is 0. Below it,
-// DEFLATE's block overhead makes messages longer more often than shorter.
-const DefaultCompressMin = 64
-
 // MessageCompressor compresses messages for a [Writer];
 // *deflate.Compressor implements it. AppendChunk appends to dst the
 // compressed bytes of p, the next part of a message, that are ready;
@@ -37,7 +35,7 @@ type MessageCompressor interface {
 
 // ErrMessageOpen is returned when a message is written while one from
 // NextWriter is still open.
-var ErrMessageOpen = errors.New("codec: a message from NextWriter is still open")
+var ErrMessageOpen = errors.New("wsnet: a message from NextWriter is still open")
 
 // Writer writes messages and control frames to an io.Writer, normally a
 // net.Conn.
@@ -51,7 +49,7 @@ var ErrMessageOpen = errors.New("codec: a message from NextWriter is still open"
 // returns that error.
 type Writer struct {
 	// Compress, when set, compresses data messages of CompressMin bytes
-	// and more (DefaultCompressMin when 0) and sends them with RSV1 set on
+	// and more ([deflate.MinSize] when 0) and sends them with RSV1 set on
 	// their first frame, as permessage-deflate does (RFC 7692 §6.1): a
 	// *deflate.Compressor (package github.com/wsframe/wsframe/deflate)
 	// made for the parameters the handshake agreed on. Shorter messages go
@@ -62,7 +60,7 @@ type Writer struct {
 
 	mu   sync.Mutex
 	dst  io.Writer
-	enc  Encoder
+	enc  codec.Encoder
 	buf  []byte
 	iov  [2][]byte
 	bufs net.Buffers
@@ -75,7 +73,7 @@ type Writer struct {
 
 // NewWriter returns a Writer that writes frames for role to dst: a
 // client's frames are masked (§5.1).
-func NewWriter(dst io.Writer, role Role) *Writer {
+func NewWriter(dst io.Writer, role codec.Role) *Writer {
 	w := &Writer{dst: dst, buf: make([]byte, 0, 4096)}
 	w.enc.Role = role
 	w.mw.w = w
@@ -85,24 +83,24 @@ func NewWriter(dst io.Writer, role Role) *Writer {
 // WriteMessage writes p as one message of type op (OpText or OpBinary) in
 // one frame. A server's header and a large payload go out in one writev,
 // without copying the payload.
-func (w *Writer) WriteMessage(op Opcode, p []byte) error {
-	if op != OpText && op != OpBinary {
-		return ErrNotDataOpcode
+func (w *Writer) WriteMessage(op codec.Opcode, p []byte) error {
+	if op != codec.OpText && op != codec.OpBinary {
+		return codec.ErrNotDataOpcode
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.open {
 		return ErrMessageOpen
 	}
-	h := Header{Fin: true, Opcode: op}
+	h := codec.Header{Fin: true, Opcode: op}
 	if w.compresses(len(p)) {
-		if w.err == nil && !w.enc.closeSent {
+		if w.err == nil && !w.enc.CloseSent() {
 			z, err := w.Compress.AppendChunk(w.zbuf[:0], p, true)
 			w.zbuf = z
 			if err != nil {
 				return err
 			}
-			h.Rsv, p = Rsv1, z
+			h.Rsv, p = codec.Rsv1, z
 		}
 	}
 	h.Length = int64(len(p))
@@ -113,21 +111,21 @@ func (w *Writer) WriteMessage(op Opcode, p []byte) error {
 func (w *Writer) compresses(n int) bool {
 	limit := w.CompressMin
 	if limit <= 0 {
-		limit = DefaultCompressMin
+		limit = deflate.MinSize
 	}
 	return w.Compress != nil && n >= limit
 }
 
 // writeFrame writes one data frame; w.mu is held.
-func (w *Writer) writeFrame(h Header, p []byte) error {
+func (w *Writer) writeFrame(h codec.Header, p []byte) error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.enc.closeSent {
-		return ErrCloseSent
+	if w.enc.CloseSent() {
+		return codec.ErrCloseSent
 	}
 	w.enc.PrepareHeader(&h)
-	w.buf = AppendHeader(w.buf[:0], h)
+	w.buf = codec.AppendHeader(w.buf[:0], h)
 	switch {
 	case h.Masked:
 		pos := 0
@@ -136,7 +134,7 @@ func (w *Writer) writeFrame(h Header, p []byte) error {
 			p = p[len(chunk):]
 			n := len(w.buf)
 			w.buf = append(w.buf, chunk...)
-			pos = MaskCopy(w.buf[n:], chunk, h.Key, pos)
+			pos = codec.MaskCopy(w.buf[n:], chunk, h.Key, pos)
 			if err := w.write(w.buf); err != nil || len(p) == 0 {
 				return err
 			}
@@ -166,12 +164,12 @@ func (w *Writer) write(b []byte) error {
 }
 
 // WritePing writes a ping frame with payload (at most 125 bytes).
-func (w *Writer) WritePing(payload []byte) error { return w.control(OpPing, payload) }
+func (w *Writer) WritePing(payload []byte) error { return w.control(codec.OpPing, payload) }
 
 // WritePong writes a pong frame with payload (at most 125 bytes).
-func (w *Writer) WritePong(payload []byte) error { return w.control(OpPong, payload) }
+func (w *Writer) WritePong(payload []byte) error { return w.control(codec.OpPong, payload) }
 
-func (w *Writer) control(op Opcode, payload []byte) error {
+func (w *Writer) control(op codec.Opcode, payload []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.err != nil {
@@ -190,7 +188,7 @@ func (w *Writer) control(op Opcode, payload []byte) error {
 // should read until the peer's close frame arrives ([Reader] then returns
 // a *[ClosedError]) or a timeout passes, then close the connection. Codes
 // that may not be sent and reasons over 123 bytes are refused.
-func (w *Writer) WriteClose(code CloseCode, reason string) error {
+func (w *Writer) WriteClose(code codec.CloseCode, reason string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.err != nil {
@@ -208,7 +206,7 @@ func (w *Writer) WriteClose(code CloseCode, reason string) error {
 func (w *Writer) CloseSent() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.enc.closeSent
+	return w.enc.CloseSent()
 }
 
 // NextWriter starts a message of type op (OpText or OpBinary) whose
@@ -222,9 +220,9 @@ func (w *Writer) CloseSent() bool {
 // compressed as it is written: each frame carries what the compressor has
 // ready of the fragments written so far (frames with nothing ready are
 // not sent), and Close flushes the rest.
-func (w *Writer) NextWriter(op Opcode) (io.WriteCloser, error) {
-	if op != OpText && op != OpBinary {
-		return nil, ErrNotDataOpcode
+func (w *Writer) NextWriter(op codec.Opcode) (io.WriteCloser, error) {
+	if op != codec.OpText && op != codec.OpBinary {
+		return nil, codec.ErrNotDataOpcode
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -234,8 +232,8 @@ func (w *Writer) NextWriter(op Opcode) (io.WriteCloser, error) {
 	if w.err != nil {
 		return nil, w.err
 	}
-	if w.enc.closeSent {
-		return nil, ErrCloseSent
+	if w.enc.CloseSent() {
+		return nil, codec.ErrCloseSent
 	}
 	w.open = true
 	w.mw.op = op
@@ -248,7 +246,7 @@ func (w *Writer) NextWriter(op Opcode) (io.WriteCloser, error) {
 // goroutine writing data, so it needs no lock of its own.
 type messageWriter struct {
 	w        *Writer
-	op       Opcode // of the next frame: the message's type, then OpContinuation
+	op       codec.Opcode // of the next frame: the message's type, then codec.OpContinuation
 	pending  []byte
 	written  int  // plain bytes sent or compressed so far
 	compress bool // the message is being compressed
@@ -256,7 +254,7 @@ type messageWriter struct {
 
 func (m *messageWriter) Write(p []byte) (int, error) {
 	if !m.w.isOpen() {
-		return 0, errors.New("codec: write to a closed message")
+		return 0, errors.New("wsnet: write to a closed message")
 	}
 	n := len(p)
 	for len(m.pending)+len(p) > DefaultFragmentSize {
@@ -283,7 +281,7 @@ func (m *messageWriter) Write(p []byte) (int, error) {
 // Close sends the message's last frame.
 func (m *messageWriter) Close() error {
 	if !m.w.isOpen() {
-		return errors.New("codec: message closed twice")
+		return errors.New("wsnet: message closed twice")
 	}
 	err := m.frame(m.pending, true)
 	m.pending = m.pending[:0]
@@ -303,13 +301,13 @@ func (m *messageWriter) frame(p []byte, fin bool) error {
 		m.compress = w.compresses(len(p)) || !fin && w.Compress != nil
 	}
 	m.written += len(p)
-	h := Header{Fin: fin, Opcode: m.op}
+	h := codec.Header{Fin: fin, Opcode: m.op}
 	if m.compress {
 		if w.err != nil {
 			return w.err
 		}
-		if w.enc.closeSent {
-			return ErrCloseSent
+		if w.enc.CloseSent() {
+			return codec.ErrCloseSent
 		}
 		z, err := w.Compress.AppendChunk(w.zbuf[:0], p, fin)
 		w.zbuf = z
@@ -319,14 +317,14 @@ func (m *messageWriter) frame(p []byte, fin bool) error {
 		if len(z) == 0 && !fin {
 			return nil // nothing ready yet
 		}
-		if m.op != OpContinuation {
-			h.Rsv = Rsv1
+		if m.op != codec.OpContinuation {
+			h.Rsv = codec.Rsv1
 		}
 		p = z
 	}
 	h.Length = int64(len(p))
 	err := w.writeFrame(h, p)
-	m.op = OpContinuation
+	m.op = codec.OpContinuation
 	return err
 }
 

@@ -1,63 +1,51 @@
-package deflate
+package wsnet
 
 import (
 	"bytes"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"testing"
-	"time"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/deflate"
+	"github.com/wsframe/wsframe/internal/corpus"
 	"github.com/wsframe/wsframe/internal/testenv"
 )
 
-// Compressed messages through codec.Writer and codec.Reader, whose
-// Compress and Decompress fields take a Compressor and a Decompressor.
+// Compressed messages through Writer and Reader, whose Compress and
+// Decompress fields take a deflate.Compressor and a deflate.Decompressor.
 
 var (
-	_ codec.MessageCompressor   = (*Compressor)(nil)
-	_ codec.MessageDecompressor = (*Decompressor)(nil)
+	_ MessageCompressor   = (*deflate.Compressor)(nil)
+	_ MessageDecompressor = (*deflate.Decompressor)(nil)
 )
 
-// exchangeRW is exchange with codec.Writer and codec.Reader: it writes
-// msgs, every other one through NextWriter in three writes, compressing
-// everything but the empty message, and reads each echo whole with
-// ReadMessage, which inflates it.
-func exchangeRW(t *testing.T, conn net.Conn, pending []byte, role codec.Role, p Params, msgs [][]byte) {
-	t.Helper()
-	conn.SetDeadline(time.Now().Add(60 * time.Second))
-	w := codec.NewWriter(conn, role)
-	w.Compress, w.CompressMin = NewCompressor(p, role, DefaultLevel), 1
-	errc := make(chan error, 1)
-	go func() {
-		r := codec.NewReaderSize(io.MultiReader(bytes.NewReader(pending), conn), role, 16<<10)
-		r.Replies, r.MaxMessage = w, 64<<20
-		r.Decompress = NewDecompressor(p, role, 64<<20)
-		var msg []byte
-		for i, want := range msgs {
-			op, m, err := r.ReadMessage(msg[:0])
-			msg = m
-			if err != nil {
-				errc <- fmt.Errorf("echo %d: %v", i, err)
-				return
-			}
-			if op != opFor(want) || !bytes.Equal(msg, want) {
-				errc <- fmt.Errorf("echo %d: %v of %d bytes; sent %v of %d", i, op, len(msg), opFor(want), len(want))
-				return
-			}
-		}
-		errc <- nil
-	}()
-	for i, m := range msgs {
-		if err := writeRW(w, opFor(m), m, i%2 == 1); err != nil {
-			t.Fatalf("message %d: %v", i, err)
-		}
+// interopMessages are small and large JSON and text, binary data that does
+// not compress, and an empty message.
+func interopMessages() [][]byte {
+	var msgs [][]byte
+	for _, n := range []int{1, 60, 500, 3000, 40 << 10, 300 << 10} {
+		msgs = append(msgs, corpus.Messages("json", max(n, 2), 2)...)
+		msgs = append(msgs, corpus.Messages("text", max(n, 2), 1)...)
 	}
-	if err := <-errc; err != nil {
+	rnd := make([]byte, 70000)
+	r := rand.New(rand.NewPCG(7, 7))
+	for i := range rnd {
+		rnd[i] = byte(r.Uint32())
+	}
+	return append(msgs, rnd, []byte{}, bytes.Repeat([]byte("ab"), 1<<20))
+}
+
+// bomb returns a compressed message that inflates to n zero bytes.
+func bomb(t testing.TB, n int) []byte {
+	c := deflate.NewCompressor(deflate.Params{ServerNoContextTakeover: true}, codec.RoleServer, deflate.BestSpeed)
+	z, err := c.AppendMessage(nil, make([]byte, n))
+	if err != nil {
 		t.Fatal(err)
 	}
-	w.WriteClose(codec.CloseNormal, "")
+	return z
 }
 
 // opFor is the type the tests send m as.
@@ -70,7 +58,7 @@ func opFor(m []byte) codec.Opcode {
 
 // writeRW writes m with WriteMessage, or through NextWriter in three
 // writes when streamed is set.
-func writeRW(w *codec.Writer, op codec.Opcode, m []byte, streamed bool) error {
+func writeRW(w *Writer, op codec.Opcode, m []byte, streamed bool) error {
 	if !streamed {
 		return w.WriteMessage(op, m)
 	}
@@ -92,7 +80,7 @@ func writeRW(w *codec.Writer, op codec.Opcode, m []byte, streamed bool) error {
 // what the frames on the wire look like.
 func TestReadWriter(t *testing.T) {
 	msgs := interopMessages()
-	for _, p := range []Params{
+	for _, p := range []deflate.Params{
 		{},
 		{ServerNoContextTakeover: true, ClientNoContextTakeover: true},
 		{ServerMaxWindowBits: 9, ClientMaxWindowBits: 8},
@@ -113,8 +101,8 @@ func TestReadWriter(t *testing.T) {
 				go func() {
 					// The sender: writes as role, reaching the reader
 					// through the tee.
-					w := codec.NewWriter(io.MultiWriter(&wire, a), role)
-					w.Compress = NewCompressor(p, role, DefaultLevel)
+					w := NewWriter(io.MultiWriter(&wire, a), role)
+					w.Compress = deflate.NewCompressor(p, role, deflate.DefaultLevel)
 					for i, m := range msgs {
 						if err := writeRW(w, opFor(m), m, i%2 == 1); err != nil {
 							done <- err
@@ -123,9 +111,9 @@ func TestReadWriter(t *testing.T) {
 					}
 					done <- w.WriteClose(codec.CloseNormal, "")
 				}()
-				r := codec.NewReaderSize(b, peer, 4096)
+				r := NewReaderSize(b, peer, 4096)
 				r.MaxMessage = 64 << 20
-				r.Decompress = NewDecompressor(p, peer, 64<<20)
+				r.Decompress = deflate.NewDecompressor(p, peer, 64<<20)
 				var msg []byte
 				for i, want := range msgs {
 					op, m, err := r.ReadMessage(msg[:0])
@@ -147,7 +135,7 @@ func TestReadWriter(t *testing.T) {
 }
 
 func isClose(err error, code codec.CloseCode) bool {
-	ce, ok := err.(*codec.ClosedError)
+	ce, ok := err.(*ClosedError)
 	return ok && ce.Code == code
 }
 
@@ -169,7 +157,7 @@ func checkWire(t *testing.T, wire []byte, role codec.Role, msgs [][]byte) {
 			continue
 		}
 		frames++
-		if want := len(msgs[i]) >= codec.DefaultCompressMin; (ev.Rsv&codec.Rsv1 != 0) != want {
+		if want := len(msgs[i]) >= deflate.MinSize; (ev.Rsv&codec.Rsv1 != 0) != want {
 			t.Errorf("message %d of %d bytes: RSV %#x; want compression %v", i, len(msgs[i]), ev.Rsv, want)
 		}
 		i++
@@ -192,10 +180,10 @@ func TestReaderLimits(t *testing.T) {
 		code       codec.CloseCode
 	}{{true, codec.CloseMessageTooBig}, {false, codec.CloseProtocolError}} {
 		var replies bytes.Buffer
-		r := codec.NewReader(bytes.NewReader(in.Bytes()), codec.RoleServer)
-		r.Replies = codec.NewWriter(&replies, codec.RoleServer)
+		r := NewReader(bytes.NewReader(in.Bytes()), codec.RoleServer)
+		r.Replies = NewWriter(&replies, codec.RoleServer)
 		if tc.decompress {
-			r.Decompress = NewDecompressor(Params{}, codec.RoleServer, 1<<20)
+			r.Decompress = deflate.NewDecompressor(deflate.Params{}, codec.RoleServer, 1<<20)
 		}
 		_, msg, err := r.ReadMessage(nil)
 		pe, ok := err.(*codec.ProtocolError)
@@ -217,15 +205,15 @@ func TestReadWriterNoAllocs(t *testing.T) {
 	if testenv.RaceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	msgs := messages("json", 4<<10, 8)
+	msgs := corpus.Messages("json", 4<<10, 8)
 	for _, takeover := range []bool{true, false} {
-		p := Params{ServerNoContextTakeover: !takeover, ClientNoContextTakeover: !takeover}
+		p := deflate.Params{ServerNoContextTakeover: !takeover, ClientNoContextTakeover: !takeover}
 		var wire bytes.Buffer
-		w := codec.NewWriter(&wire, codec.RoleClient)
-		w.Compress = NewCompressor(p, codec.RoleClient, DefaultLevel)
+		w := NewWriter(&wire, codec.RoleClient)
+		w.Compress = deflate.NewCompressor(p, codec.RoleClient, deflate.DefaultLevel)
 		src := bytes.NewReader(nil)
-		r := codec.NewReader(src, codec.RoleServer)
-		r.Decompress = NewDecompressor(p, codec.RoleServer, 1<<20)
+		r := NewReader(src, codec.RoleServer)
+		r.Decompress = deflate.NewDecompressor(p, codec.RoleServer, 1<<20)
 		buf := make([]byte, 0, 8<<10)
 		i := 0
 		roundTrip := func() {

@@ -1,4 +1,4 @@
-package codec
+package wsnet
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wsframe/wsframe/codec"
 )
 
 // pipePair connects a client and a server over real loopback TCP.
@@ -47,8 +49,8 @@ func tcpPair(t *testing.T) (client, server net.Conn) {
 // checks messages of every length encoding, in both frame styles.
 func TestReaderWriterEcho(t *testing.T) {
 	cc, sc := tcpPair(t)
-	srvW := NewWriter(sc, RoleServer)
-	srvR := NewReader(sc, RoleServer)
+	srvW := NewWriter(sc, codec.RoleServer)
+	srvR := NewReader(sc, codec.RoleServer)
 	srvR.Replies = srvW
 	done := make(chan error, 1)
 	go func() {
@@ -67,8 +69,8 @@ func TestReaderWriterEcho(t *testing.T) {
 		}
 	}()
 
-	cliW := NewWriter(cc, RoleClient)
-	cliR := NewReaderSize(cc, RoleClient, 300) // small buffer: messages span many reads
+	cliW := NewWriter(cc, codec.RoleClient)
+	cliR := NewReaderSize(cc, codec.RoleClient, 300) // small buffer: messages span many reads
 	cliR.Replies = cliW
 	sizes := []int{0, 1, 125, 126, 127, 65535, 65536, 65537, 1 << 20}
 	for _, n := range sizes {
@@ -77,7 +79,7 @@ func TestReaderWriterEcho(t *testing.T) {
 			var err error
 			if streamed {
 				var w io.WriteCloser
-				w, err = cliW.NextWriter(OpBinary)
+				w, err = cliW.NextWriter(codec.OpBinary)
 				if err == nil {
 					for p := payload; len(p) > 0; {
 						k := min(len(p), 10000)
@@ -87,7 +89,7 @@ func TestReaderWriterEcho(t *testing.T) {
 					err = w.Close()
 				}
 			} else {
-				err = cliW.WriteMessage(OpBinary, payload)
+				err = cliW.WriteMessage(codec.OpBinary, payload)
 			}
 			if err != nil {
 				t.Fatalf("write %d bytes: %v", n, err)
@@ -97,7 +99,7 @@ func TestReaderWriterEcho(t *testing.T) {
 				t.Fatalf("read echo of %d bytes: %v", n, err)
 			}
 			got, err := io.ReadAll(r)
-			if err != nil || op != OpBinary || !bytes.Equal(got, payload) {
+			if err != nil || op != codec.OpBinary || !bytes.Equal(got, payload) {
 				t.Fatalf("echo of %d bytes (streamed %v): op %v, %d bytes, %v", n, streamed, op, len(got), err)
 			}
 		}
@@ -112,24 +114,24 @@ func TestReaderWriterEcho(t *testing.T) {
 		return nil
 	}
 	cliW.WritePing([]byte("are you there"))
-	cliW.WriteMessage(OpText, []byte("Can you hear me?"))
+	cliW.WriteMessage(codec.OpText, []byte("Can you hear me?"))
 	op, msg, err := cliR.ReadMessage(nil)
-	if err != nil || op != OpText || string(msg) != "Can you hear me?" || pongs != 1 {
+	if err != nil || op != codec.OpText || string(msg) != "Can you hear me?" || pongs != 1 {
 		t.Fatalf("text echo: %v %q %v, %d pongs", op, msg, err, pongs)
 	}
 	// The client starts the closing handshake; the server echoes the code.
-	if err := cliW.WriteClose(CloseGoingAway, "done"); err != nil {
+	if err := cliW.WriteClose(codec.CloseGoingAway, "done"); err != nil {
 		t.Fatal(err)
 	}
-	if err := cliW.WriteMessage(OpText, []byte("late")); err != ErrCloseSent {
+	if err := cliW.WriteMessage(codec.OpText, []byte("late")); err != codec.ErrCloseSent {
 		t.Errorf("write after close: %v; want ErrCloseSent", err)
 	}
 	_, _, err = cliR.ReadMessage(nil)
 	var ce *ClosedError
-	if !errors.As(err, &ce) || ce.Code != CloseGoingAway {
+	if !errors.As(err, &ce) || ce.Code != codec.CloseGoingAway {
 		t.Fatalf("client saw %v; want the echo of 1001", err)
 	}
-	if err := <-done; !errors.As(err, &ce) || ce.Code != CloseGoingAway || ce.Reason != "done" {
+	if err := <-done; !errors.As(err, &ce) || ce.Code != codec.CloseGoingAway || ce.Reason != "done" {
 		t.Fatalf("server saw %v; want ClosedError 1001 \"done\"", err)
 	}
 }
@@ -138,15 +140,15 @@ func TestReaderWriterEcho(t *testing.T) {
 // answered with a close frame carrying its code (§7.1.7).
 func TestReaderProtocolErrorSendsClose(t *testing.T) {
 	var out bytes.Buffer
-	in := bytes.NewReader(frame(true, 0, OpText, false, "unmasked")) // to a server: must be masked
-	r := NewReader(in, RoleServer)
-	r.Replies = NewWriter(&out, RoleServer)
-	if _, _, err := r.ReadMessage(nil); err != ErrUnmaskedFrame {
+	in := bytes.NewReader(frame(true, 0, codec.OpText, false, "unmasked")) // to a server: must be masked
+	r := NewReader(in, codec.RoleServer)
+	r.Replies = NewWriter(&out, codec.RoleServer)
+	if _, _, err := r.ReadMessage(nil); err != codec.ErrUnmaskedFrame {
 		t.Fatalf("error %v; want ErrUnmaskedFrame", err)
 	}
-	d := Decoder{Role: RoleClient}
+	d := codec.Decoder{Role: codec.RoleClient}
 	got, err := feed(t, &d, [][]byte{out.Bytes()})
-	if err != nil || len(got) != 1 || got[0].kind != EventClose || got[0].code != CloseProtocolError {
+	if err != nil || len(got) != 1 || got[0].kind != codec.EventClose || got[0].code != codec.CloseProtocolError {
 		t.Fatalf("reply %v %v; want a close frame with 1002", got, err)
 	}
 }
@@ -154,10 +156,10 @@ func TestReaderProtocolErrorSendsClose(t *testing.T) {
 // TestReaderAbnormalClose: a connection that ends without a close frame
 // is reported as 1006 with the cause.
 func TestReaderAbnormalClose(t *testing.T) {
-	r := NewReader(bytes.NewReader(frame(false, 0, OpBinary, true, "part")), RoleServer)
+	r := NewReader(bytes.NewReader(frame(false, 0, codec.OpBinary, true, "part")), codec.RoleServer)
 	_, _, err := r.ReadMessage(nil)
 	var ce *ClosedError
-	if !errors.As(err, &ce) || ce.Code != CloseAbnormal || !errors.Is(err, io.ErrUnexpectedEOF) {
+	if !errors.As(err, &ce) || ce.Code != codec.CloseAbnormal || !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("error %v; want ClosedError 1006 wrapping io.ErrUnexpectedEOF", err)
 	}
 }
@@ -165,24 +167,24 @@ func TestReaderAbnormalClose(t *testing.T) {
 // TestReaderEmptyCloseReply: a close without a code is answered with 1000.
 func TestReaderEmptyCloseReply(t *testing.T) {
 	var out bytes.Buffer
-	r := NewReader(bytes.NewReader(frame(true, 0, OpClose, true, "")), RoleServer)
-	r.Replies = NewWriter(&out, RoleServer)
+	r := NewReader(bytes.NewReader(frame(true, 0, codec.OpClose, true, "")), codec.RoleServer)
+	r.Replies = NewWriter(&out, codec.RoleServer)
 	_, _, err := r.ReadMessage(nil)
 	var ce *ClosedError
-	if !errors.As(err, &ce) || ce.Code != CloseNoStatus {
+	if !errors.As(err, &ce) || ce.Code != codec.CloseNoStatus {
 		t.Fatalf("error %v; want ClosedError 1005", err)
 	}
-	if want := frame(true, 0, OpClose, false, "\x03\xe8"); !bytes.Equal(out.Bytes(), want) {
+	if want := frame(true, 0, codec.OpClose, false, "\x03\xe8"); !bytes.Equal(out.Bytes(), want) {
 		t.Errorf("reply % x; want % x", out.Bytes(), want)
 	}
 }
 
 // TestNextReaderDiscards: an unread message is skipped by the next call.
 func TestNextReaderDiscards(t *testing.T) {
-	e := Encoder{Role: RoleClient, FragmentSize: 7}
-	b, _ := e.AppendMessage(nil, OpBinary, []byte(strings.Repeat("skip me ", 100)))
-	b, _ = e.AppendMessage(b, OpText, []byte("second"))
-	r := NewReaderSize(bytes.NewReader(b), RoleServer, 256)
+	e := codec.Encoder{Role: codec.RoleClient, FragmentSize: 7}
+	b, _ := e.AppendMessage(nil, codec.OpBinary, []byte(strings.Repeat("skip me ", 100)))
+	b, _ = e.AppendMessage(b, codec.OpText, []byte("second"))
+	r := NewReaderSize(bytes.NewReader(b), codec.RoleServer, 256)
 	if _, mr, err := r.NextReader(); err != nil {
 		t.Fatal(err)
 	} else {
@@ -190,7 +192,7 @@ func TestNextReaderDiscards(t *testing.T) {
 		mr.Read(two[:])
 	}
 	op, msg, err := r.ReadMessage(nil)
-	if err != nil || op != OpText || string(msg) != "second" {
+	if err != nil || op != codec.OpText || string(msg) != "second" {
 		t.Fatalf("after discarding: %v %q %v", op, msg, err)
 	}
 }
@@ -200,7 +202,7 @@ func TestNextReaderDiscards(t *testing.T) {
 // the pings between fragments (run with -race).
 func TestWriterConcurrentControl(t *testing.T) {
 	var out lockedBuffer
-	w := NewWriter(&out, RoleClient)
+	w := NewWriter(&out, codec.RoleClient)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -213,13 +215,13 @@ func TestWriterConcurrentControl(t *testing.T) {
 		}
 	}()
 	payload := bytes.Repeat([]byte("0123456789"), 50000)
-	mw, _ := w.NextWriter(OpBinary)
+	mw, _ := w.NextWriter(codec.OpBinary)
 	for p := payload; len(p) > 0; p = p[min(len(p), 3000):] {
 		mw.Write(p[:min(len(p), 3000)])
 	}
 	mw.Close()
 	wg.Wait()
-	d := Decoder{}
+	d := codec.Decoder{}
 	got, err := feed(t, &d, [][]byte{out.Bytes()})
 	if err != nil {
 		t.Fatal(err)
@@ -227,9 +229,9 @@ func TestWriterConcurrentControl(t *testing.T) {
 	pings, data := 0, ""
 	for _, m := range got {
 		switch m.kind {
-		case EventPing:
+		case codec.EventPing:
 			pings++
-		case EventData:
+		case codec.EventData:
 			data = m.payload
 		}
 	}
@@ -247,65 +249,4 @@ func (b *lockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.Buffer.Write(p)
-}
-
-func TestEncoderRefuses(t *testing.T) {
-	e := Encoder{Role: RoleServer}
-	if _, err := e.AppendPing(nil, make([]byte, 126)); err != ErrControlPayloadTooLong {
-		t.Errorf("126-byte ping: %v", err)
-	}
-	if _, err := e.AppendClose(nil, CloseNormal, strings.Repeat("r", 124)); err != ErrCloseReasonTooLong {
-		t.Errorf("124-byte reason: %v", err)
-	}
-	if _, err := e.AppendClose(nil, 1005, "x"); err != ErrCloseCodeNotSendable {
-		t.Errorf("code 1005: %v", err)
-	}
-	if _, err := e.AppendClose(nil, CloseNormal, "\xff"); err != ErrCloseReasonNotUTF8 {
-		t.Errorf("reason not UTF-8: %v", err)
-	}
-	if _, err := e.AppendFrame(nil, OpPing, 0, false, nil); err != ErrBadFrameOpcode {
-		t.Errorf("fragmented ping: %v", err)
-	}
-	if _, err := e.AppendFrame(nil, 0x3, 0, true, nil); err != ErrBadFrameOpcode {
-		t.Errorf("reserved opcode: %v", err)
-	}
-	if _, err := e.AppendMessage(nil, OpPing, nil); err != ErrNotDataOpcode {
-		t.Errorf("message with OpPing: %v", err)
-	}
-	if _, err := e.AppendClose(nil, CloseNormal, strings.Repeat("r", 123)); err != nil {
-		t.Errorf("123-byte reason: %v", err)
-	}
-	for _, f := range []func() error{
-		func() error { _, err := e.AppendMessage(nil, OpText, nil); return err },
-		func() error { _, err := e.AppendPing(nil, nil); return err },
-		func() error { _, err := e.AppendClose(nil, CloseNormal, ""); return err },
-	} {
-		if err := f(); err != ErrCloseSent {
-			t.Errorf("after close: %v; want ErrCloseSent", err)
-		}
-	}
-}
-
-// TestClientKeysDiffer checks that a client's frames carry fresh keys.
-func TestClientKeysDiffer(t *testing.T) {
-	e := Encoder{Role: RoleClient}
-	seen := map[[4]byte]bool{}
-	for i := 0; i < 1000; i++ {
-		var h Header
-		e.PrepareHeader(&h)
-		if !h.Masked {
-			t.Fatal("client header not masked")
-		}
-		seen[h.Key] = true
-	}
-	if len(seen) < 990 {
-		t.Errorf("only %d distinct keys in 1000 frames", len(seen))
-	}
-	e2 := Encoder{Role: RoleClient}
-	var a, b Header
-	e.PrepareHeader(&a)
-	e2.PrepareHeader(&b)
-	if a.Key == b.Key {
-		t.Errorf("two encoders gave the same key")
-	}
 }
