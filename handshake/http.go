@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"time"
@@ -185,14 +186,43 @@ func SelectProtocol(offered []string, supported []string) string {
 	return ""
 }
 
-// DialOptions configures [Dial]. The zero value works.
+// DialOptions configures [Dial]. The zero value works, and goes through
+// the proxy the environment names, as net/http's default client does.
 type DialOptions struct {
 	Protocols  []string    // subprotocols to offer, most preferred first
 	Extensions string      // Sec-WebSocket-Extensions value to offer, if any
 	Header     http.Header // extra request fields, such as Origin or Cookie
-	Dialer     *net.Dialer // nil means a zero net.Dialer
+	Dialer     *net.Dialer // nil means a zero net.Dialer; it dials the proxy too
 	TLSConfig  *tls.Config // for wss://; nil means the defaults, with ServerName from the URL
 	Limits     Limits      // bounds on the server's reply head
+
+	// Proxy returns the proxy to reach the server through, or a nil URL
+	// for a direct connection; it has the signature of net/http's
+	// Transport.Proxy, so [http.ProxyURL] and [http.ProxyFromEnvironment]
+	// fit. It is given a GET request for the URL with scheme http for
+	// ws:// and https for wss://, so that the environment's HTTP_PROXY
+	// applies to ws:// and HTTPS_PROXY to wss://. nil means
+	// http.ProxyFromEnvironment (which, among other things, never proxies
+	// localhost); [NoProxy] connects directly whatever the environment
+	// says.
+	//
+	// An http:// or https:// proxy is asked for a tunnel with CONNECT,
+	// for ws:// as for wss://, with Proxy-Authorization: Basic when the
+	// proxy URL has user info; an https:// proxy is reached over TLS,
+	// configured by ProxyTLSConfig. A socks5:// or socks5h:// proxy gets a
+	// SOCKS5 CONNECT (RFC 1928), with user name and password
+	// authentication (RFC 1929) when the URL has user info. socks5 and
+	// socks5h alike send the server's host name, not an address resolved
+	// here, so the proxy resolves it (curl does so only for socks5h). The
+	// WebSocket handshake, and TLS with the server for wss://, then run
+	// through the tunnel.
+	Proxy func(*http.Request) (*url.URL, error)
+
+	// ProxyTLSConfig configures TLS with an https:// proxy. It is apart
+	// from TLSConfig because the proxy is another party than the server,
+	// with its own name and perhaps its own certificate authority. nil
+	// means the defaults, with ServerName the proxy's host.
+	ProxyTLSConfig *tls.Config
 }
 
 // ClientConn is the connection [Dial] returns: a net.Conn that also says
@@ -200,7 +230,12 @@ type DialOptions struct {
 type ClientConn struct {
 	net.Conn
 	protocol, extensions string
+	header               http.Header
 }
+
+// Header returns the header fields of the server's reply, with
+// canonical names, as net/http's Response.Header holds them.
+func (c *ClientConn) Header() http.Header { return c.header }
 
 // Protocol returns the subprotocol the server chose, or "".
 func (c *ClientConn) Protocol() string { return c.protocol }
@@ -214,8 +249,10 @@ func (c *ClientConn) Extensions() string { return c.extensions }
 // [Response.CheckOffer]. It returns the connection, whose dynamic type is
 // *[ClientConn], and the bytes it read past the server's reply, which are
 // the start of the server's first frames: feed them to the frame decoder
-// before reading from the connection. ctx bounds the whole handshake; the
-// returned connection has no deadline. opts may be nil.
+// before reading from the connection. It goes through the proxy that
+// [DialOptions].Proxy names, by default the environment's. ctx bounds the
+// whole handshake, the exchange with a proxy included; the returned
+// connection has no deadline. opts may be nil.
 func Dial(ctx context.Context, rawURL string, opts *DialOptions) (net.Conn, []byte, error) {
 	if opts == nil {
 		opts = &DialOptions{}
@@ -243,21 +280,47 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (net.Conn, []by
 		}
 		addr = net.JoinHostPort(u.Hostname(), port)
 	}
+	proxy := opts.Proxy
+	if proxy == nil {
+		proxy = http.ProxyFromEnvironment
+	}
+	pu, err := proxy(proxyRequest(u, secure))
+	if err != nil {
+		return nil, nil, fmt.Errorf("handshake: proxy: %w", err)
+	}
+	dialAddr := addr
+	if pu != nil {
+		if dialAddr, err = proxyAddr(pu); err != nil {
+			return nil, nil, err
+		}
+	}
 	dialer := opts.Dialer
 	if dialer == nil {
 		dialer = &net.Dialer{}
 	}
-	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	conn, err := dialer.DialContext(ctx, "tcp", dialAddr)
 	if err != nil {
+		if pu != nil {
+			err = fmt.Errorf("handshake: proxy: %w", err)
+		}
 		return nil, nil, err
 	}
-	// Abandon the handshake when ctx is done.
+	// Abandon the handshake, and the exchange with the proxy before it,
+	// when ctx is done.
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if d, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(d)
 	}
-	c, rest, err := clientHandshake(ctx, conn, u, secure, opts)
+	tunnel := conn
+	if pu != nil {
+		tunnel, err = proxyTunnel(ctx, conn, pu, addr, opts.ProxyTLSConfig)
+	}
+	var c *ClientConn
+	var rest []byte
+	if err == nil {
+		c, rest, err = clientHandshake(ctx, tunnel, u, secure, opts)
+	}
 	if err != nil {
 		conn.Close()
 		// The connection's deadline is ctx's, and may fire a moment before
@@ -322,7 +385,11 @@ func clientHandshake(ctx context.Context, conn net.Conn, u *url.URL, secure bool
 			if err := resp.CheckOffer(opts.Protocols, opts.Extensions); err != nil {
 				return nil, nil, err
 			}
-			c := &ClientConn{Conn: conn, protocol: string(resp.Protocol)}
+			c := &ClientConn{Conn: conn, protocol: string(resp.Protocol), header: make(http.Header)}
+			for name, value := range resp.Fields {
+				key := textproto.CanonicalMIMEHeaderKey(string(name))
+				c.header[key] = append(c.header[key], string(value))
+			}
 			if resp.Extensions.Len() > 0 {
 				var exts []string
 				for i := 0; i < resp.Extensions.Len(); i++ {
