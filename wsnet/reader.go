@@ -94,7 +94,14 @@ func NewReader(src io.Reader, role codec.Role) *Reader {
 // least 256). Messages may be far larger than the buffer: they are read in
 // pieces.
 func NewReaderSize(src io.Reader, role codec.Role, size int) *Reader {
-	r := &Reader{src: src, buf: make([]byte, max(size, 256))}
+	return newReader(src, role, size, nil)
+}
+
+// newReader returns a Reader whose first bytes are buffered, bytes read
+// from src before, such as the frames a client sent with its request.
+func newReader(src io.Reader, role codec.Role, size int, buffered []byte) *Reader {
+	r := &Reader{src: src, buf: make([]byte, max(size, 256, len(buffered)))}
+	r.w = copy(r.buf, buffered)
 	r.dec.Role = role
 	r.mr.r = r
 	return r

@@ -1,6 +1,7 @@
 package wsnet
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -33,20 +34,22 @@ type MessageCompressor interface {
 	AppendChunk(dst, p []byte, last bool) ([]byte, error)
 }
 
-// ErrMessageOpen is returned when a message is written while one from
-// NextWriter is still open.
-var ErrMessageOpen = errors.New("wsnet: a message from NextWriter is still open")
+// errMessageClosed is returned by a NextWriter message written to or
+// closed after its Close.
+var errMessageClosed = errors.New("wsnet: message already closed")
 
 // Writer writes messages and control frames to an io.Writer, normally a
-// net.Conn.
+// net.Conn. It is safe for concurrent use.
 //
-// Concurrency: one goroutine at a time may write data, with WriteMessage or
-// with NextWriter and the writer it returns. WritePing, WritePong and
-// WriteClose may be called from any goroutine at any time, including
-// through a [Reader] that answers pings and close frames. Every frame is
-// written whole under a lock, so control frames land between the frames of
-// a message, which RFC 6455 §5.4 allows. After a write fails, every method
-// returns that error.
+// Each data message goes out whole: WriteMessage, and a message from
+// NextWriter until its Close, hold the write side, and other writers of
+// data wait for it in turn. Control frames (WritePing, WritePong,
+// WriteClose, and a [Reader]'s replies) wait only for the frame being
+// written, so they land between the frames of a long message, as RFC 6455
+// §5.4 allows. After a write fails having sent part of a frame, every
+// method returns that error: the stream can no longer be framed. A
+// deadline that passes before a frame's first byte is written is not
+// such a failure; the caller may extend it and write on.
 type Writer struct {
 	// Compress, when set, compresses data messages of CompressMin bytes
 	// and more ([deflate.MinSize] when 0) and sends them with RSV1 set on
@@ -58,14 +61,17 @@ type Writer struct {
 	Compress    MessageCompressor
 	CompressMin int
 
-	mu   sync.Mutex
+	// msg is held by the message being written: a channel, so that a
+	// writer can stop waiting for it when its context ends.
+	msg chan struct{}
+
+	mu   sync.Mutex // held while a frame is written
 	dst  io.Writer
 	enc  codec.Encoder
 	buf  []byte
 	iov  [2][]byte
 	bufs net.Buffers
 	err  error
-	open bool   // a NextWriter message is open
 	zbuf []byte // a compressed message or fragment
 
 	mw messageWriter
@@ -74,7 +80,7 @@ type Writer struct {
 // NewWriter returns a Writer that writes frames for role to dst: a
 // client's frames are masked (§5.1).
 func NewWriter(dst io.Writer, role codec.Role) *Writer {
-	w := &Writer{dst: dst, buf: make([]byte, 0, 4096)}
+	w := &Writer{dst: dst, buf: make([]byte, 0, 4096), msg: make(chan struct{}, 1)}
 	w.enc.Role = role
 	w.mw.w = w
 	return w
@@ -87,11 +93,15 @@ func (w *Writer) WriteMessage(op codec.Opcode, p []byte) error {
 	if op != codec.OpText && op != codec.OpBinary {
 		return codec.ErrNotDataOpcode
 	}
+	w.msg <- struct{}{}
+	defer func() { <-w.msg }()
+	return w.writeMessage(op, p)
+}
+
+// writeMessage writes one message while the caller holds w.msg.
+func (w *Writer) writeMessage(op codec.Opcode, p []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.open {
-		return ErrMessageOpen
-	}
 	h := codec.Header{Fin: true, Opcode: op}
 	if w.compresses(len(p)) {
 		if w.err == nil && !w.enc.CloseSent() {
@@ -128,39 +138,46 @@ func (w *Writer) writeFrame(h codec.Header, p []byte) error {
 	w.buf = codec.AppendHeader(w.buf[:0], h)
 	switch {
 	case h.Masked:
-		pos := 0
+		pos, first := 0, true
 		for {
 			chunk := p[:min(len(p), maskChunk)]
 			p = p[len(chunk):]
 			n := len(w.buf)
 			w.buf = append(w.buf, chunk...)
 			pos = codec.MaskCopy(w.buf[n:], chunk, h.Key, pos)
-			if err := w.write(w.buf); err != nil || len(p) == 0 {
+			if err := w.write(w.buf, !first); err != nil || len(p) == 0 {
 				return err
 			}
-			w.buf = w.buf[:0]
+			w.buf, first = w.buf[:0], false
 		}
 	case len(p) <= copyMax:
 		w.buf = append(w.buf, p...)
-		return w.write(w.buf)
+		return w.write(w.buf, false)
 	default:
 		w.iov = [2][]byte{w.buf, p}
 		w.bufs = w.iov[:]
-		_, err := w.bufs.WriteTo(w.dst)
+		n, err := w.bufs.WriteTo(w.dst)
 		w.iov = [2][]byte{}
-		if err != nil {
-			w.err = err
-		}
+		w.failed(err, n > 0)
 		return err
 	}
 }
 
-func (w *Writer) write(b []byte) error {
-	if _, err := w.dst.Write(b); err != nil {
+// write writes b, part of a frame whose earlier parts were sent when
+// started is set.
+func (w *Writer) write(b []byte, started bool) error {
+	n, err := w.dst.Write(b)
+	w.failed(err, started || n > 0)
+	return err
+}
+
+// failed records a write error that leaves part of a frame sent, or that
+// is not a deadline passing: the stream can no longer be framed. A
+// deadline that passed before the frame began leaves the stream whole.
+func (w *Writer) failed(err error, partial bool) {
+	if err != nil && (partial || !isTimeout(err)) {
 		w.err = err
-		return err
 	}
-	return nil
 }
 
 // WritePing writes a ping frame with payload (at most 125 bytes).
@@ -172,6 +189,20 @@ func (w *Writer) WritePong(payload []byte) error { return w.control(codec.OpPong
 func (w *Writer) control(op codec.Opcode, payload []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	return w.controlLocked(op, payload)
+}
+
+// tryPing writes an empty ping unless a frame is being written, and
+// reports whether it did.
+func (w *Writer) tryPing() bool {
+	if !w.mu.TryLock() {
+		return false
+	}
+	defer w.mu.Unlock()
+	return w.controlLocked(codec.OpPing, nil) == nil
+}
+
+func (w *Writer) controlLocked(op codec.Opcode, payload []byte) error {
 	if w.err != nil {
 		return w.err
 	}
@@ -180,7 +211,7 @@ func (w *Writer) control(op codec.Opcode, payload []byte) error {
 		return err
 	}
 	w.buf = b
-	return w.write(b)
+	return w.write(b, false)
 }
 
 // WriteClose writes a close frame with code and reason and starts the
@@ -199,7 +230,7 @@ func (w *Writer) WriteClose(code codec.CloseCode, reason string) error {
 		return err
 	}
 	w.buf = b
-	return w.write(b)
+	return w.write(b, false)
 }
 
 // CloseSent reports whether a close frame has been written.
@@ -224,28 +255,53 @@ func (w *Writer) NextWriter(op codec.Opcode) (io.WriteCloser, error) {
 	if op != codec.OpText && op != codec.OpBinary {
 		return nil, codec.ErrNotDataOpcode
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.open {
-		return nil, ErrMessageOpen
-	}
-	if w.err != nil {
-		return nil, w.err
-	}
-	if w.enc.CloseSent() {
-		return nil, codec.ErrCloseSent
-	}
-	w.open = true
-	w.mw.op = op
-	w.mw.pending = w.mw.pending[:0]
-	w.mw.written, w.mw.compress = 0, false
-	return &w.mw, nil
+	w.msg <- struct{}{}
+	return w.nextWriter(op)
 }
 
-// messageWriter is the io.WriteCloser of NextWriter. It belongs to the one
-// goroutine writing data, so it needs no lock of its own.
+// nextWriter starts a message while the caller holds w.msg, which the
+// message's Close, or an error here, gives back.
+func (w *Writer) nextWriter(op codec.Opcode) (io.WriteCloser, error) {
+	w.mu.Lock()
+	err := w.err
+	if err == nil && w.enc.CloseSent() {
+		err = codec.ErrCloseSent
+	}
+	w.mu.Unlock()
+	if err != nil {
+		<-w.msg
+		return nil, err
+	}
+	m := &w.mw
+	m.op, m.open = op, true
+	m.pending = m.pending[:0]
+	m.written, m.compress = 0, false
+	return m, nil
+}
+
+// acquire takes the write side for a message, waiting for the message
+// being written, if any, at most until ctx or done ends.
+func (w *Writer) acquire(ctx context.Context, done <-chan struct{}) error {
+	select {
+	case w.msg <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case w.msg <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-done:
+		return net.ErrClosed
+	}
+}
+
+// messageWriter is the io.WriteCloser of NextWriter. It belongs to the
+// goroutine holding the write side, so it needs no lock of its own.
 type messageWriter struct {
 	w        *Writer
+	open     bool         // between NextWriter and Close
 	op       codec.Opcode // of the next frame: the message's type, then codec.OpContinuation
 	pending  []byte
 	written  int  // plain bytes sent or compressed so far
@@ -253,8 +309,8 @@ type messageWriter struct {
 }
 
 func (m *messageWriter) Write(p []byte) (int, error) {
-	if !m.w.isOpen() {
-		return 0, errors.New("wsnet: write to a closed message")
+	if !m.open {
+		return 0, errMessageClosed
 	}
 	n := len(p)
 	for len(m.pending)+len(p) > DefaultFragmentSize {
@@ -278,16 +334,15 @@ func (m *messageWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// Close sends the message's last frame.
+// Close sends the message's last frame and gives back the write side.
 func (m *messageWriter) Close() error {
-	if !m.w.isOpen() {
-		return errors.New("wsnet: message closed twice")
+	if !m.open {
+		return errMessageClosed
 	}
 	err := m.frame(m.pending, true)
 	m.pending = m.pending[:0]
-	m.w.mu.Lock()
-	m.w.open = false
-	m.w.mu.Unlock()
+	m.open = false
+	<-m.w.msg
 	return err
 }
 
@@ -328,8 +383,26 @@ func (m *messageWriter) frame(p []byte, fin bool) error {
 	return err
 }
 
-func (w *Writer) isOpen() bool {
+// broken reports whether a write failed in a way that ends the stream.
+func (w *Writer) broken() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.open
+	return w.err != nil
+}
+
+// writePrepared writes a prepared message's form f while the caller holds
+// w.msg: a server's frame as it is, a client's payload framed and masked.
+func (w *Writer) writePrepared(op codec.Opcode, f *preparedForm) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if f.key.role == codec.RoleClient {
+		return w.writeFrame(codec.Header{Fin: true, Rsv: f.rsv, Opcode: op, Length: int64(len(f.data))}, f.data)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if w.enc.CloseSent() {
+		return codec.ErrCloseSent
+	}
+	return w.write(f.data, false)
 }

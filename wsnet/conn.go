@@ -1,0 +1,246 @@
+package wsnet
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/deflate"
+)
+
+// ErrKeepaliveTimeout is why a connection ended when keepalive found the
+// peer silent: nothing arrived within the timeout after a ping. Reads
+// return a *ClosedError (code 1006) that wraps it.
+var ErrKeepaliveTimeout = errors.New("wsnet: keepalive: nothing from the peer within the timeout after a ping")
+
+// ErrCloseTimeout is what [Conn.Close] returns when the peer's close
+// frame did not arrive within the close timeout. The connection is closed
+// all the same.
+var ErrCloseTimeout = errors.New("wsnet: no close frame from the peer within the close timeout")
+
+// Conn is a WebSocket connection: messages over a net.Conn after the
+// opening handshake. [Upgrade], [Accept] and [Server] make one for a
+// server, [Dial] for a client, and [NewConn] for a connection whose
+// handshake was done elsewhere.
+//
+// Writing is safe from any number of goroutines: each message goes out
+// whole, and a message streamed through NextWriter holds the write side
+// until it is closed, while pings, pongs and close frames may go between
+// its frames. Reading is for one goroutine at a time (others wait); the
+// reader answers pings, echoes the peer's close frame and sees the pongs
+// that Ping and keepalive wait for, so a connection that uses those must
+// keep a goroutine reading. Close, CloseNow, Ping and the deadline
+// setters may be called from any goroutine at any time.
+//
+// Every read and write honours the connection's deadlines and the context
+// it is given. A context that ends while a read waits leaves the
+// connection usable: the read returns the context's error and a later
+// read goes on where it stopped. A write cut short in the middle of a
+// frame cannot be taken back; the connection is then closed.
+//
+// Once running, a Conn does not allocate per message, reading or writing,
+// with or without compression, when given contexts that cannot end (such
+// as context.Background()); a context that can end costs a few small
+// allocations per call to watch it.
+type Conn struct {
+	nc   net.Conn
+	role codec.Role
+	opts Options
+	r    *Reader
+	w    *Writer
+
+	protocol   string
+	extensions string
+	params     deflate.Params
+	compressed bool
+	header     http.Header // the server's reply, for a client
+
+	readMu sync.Mutex
+	mr     connMessageReader
+	mw     connMessageWriter
+
+	received atomic.Uint64 // reads of the socket that returned bytes
+
+	dlMu    sync.Mutex
+	readDL  time.Time
+	writeDL time.Time
+
+	pingMu  sync.Mutex
+	pings   map[uint64]chan struct{}
+	pingSeq uint64
+
+	closing   atomic.Bool   // Close has begun
+	ended     chan struct{} // closed when reading has ended for good
+	endOnce   sync.Once
+	done      chan struct{} // closed when nc is closed
+	cause     error         // why nc was closed; set before done is closed
+	closeOnce sync.Once
+	closeErr  error
+	untrack   func() // set by a Server that tracks the connection
+}
+
+// NewConn returns a Conn over nc, whose opening handshake has been done,
+// for role. buffered holds bytes read from nc past the handshake, which
+// are the start of the peer's frames. params, when not nil, are the
+// permessage-deflate parameters the handshake agreed on. opts may be nil.
+func NewConn(nc net.Conn, buffered []byte, role codec.Role, params *deflate.Params, opts *Options) *Conn {
+	c := &Conn{nc: nc, role: role, done: make(chan struct{}), ended: make(chan struct{})}
+	if opts != nil {
+		c.opts = *opts
+	}
+	size := c.opts.ReadBufferSize
+	if size <= 0 {
+		size = DefaultReadBufferSize
+	}
+	c.w = NewWriter(nc, role)
+	c.r = newReader(connReader{c}, role, size, buffered)
+	c.r.Replies = c.w
+	c.r.MaxMessage = c.opts.maxMessage()
+	c.r.OnPong = c.onPong
+	if params != nil {
+		c.params, c.compressed = *params, true
+		c.opts.compression(c.r, c.w, *params, role)
+	}
+	c.mr.c, c.mw.c = c, c
+	if interval, timeout := c.opts.keepalive(); interval > 0 {
+		go c.keepalive(interval, timeout)
+	}
+	return c
+}
+
+// connReader is what the Reader reads: nc, counting the reads that bring
+// bytes for keepalive, and saying why nc was closed when it was.
+type connReader struct{ c *Conn }
+
+func (r connReader) Read(p []byte) (int, error) {
+	n, err := r.c.nc.Read(p)
+	if n > 0 {
+		r.c.received.Add(1)
+	}
+	if err != nil {
+		select {
+		case <-r.c.done:
+			err = r.c.cause
+		default:
+		}
+	}
+	return n, err
+}
+
+// Subprotocol returns the subprotocol the handshake agreed on, or "".
+func (c *Conn) Subprotocol() string { return c.protocol }
+
+// Extensions returns the Sec-WebSocket-Extensions value of the server's
+// reply, the extensions in use, or "".
+func (c *Conn) Extensions() string { return c.extensions }
+
+// Compression returns the permessage-deflate parameters the handshake
+// agreed on, and whether it did.
+func (c *Conn) Compression() (deflate.Params, bool) { return c.params, c.compressed }
+
+// ResponseHeader returns the header fields of the server's reply to a
+// client's handshake, or nil on a server's side.
+func (c *Conn) ResponseHeader() http.Header { return c.header }
+
+// Role returns the side of the connection this endpoint is.
+func (c *Conn) Role() codec.Role { return c.role }
+
+// LocalAddr returns the local network address.
+func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+
+// RemoteAddr returns the peer's network address.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// UnderlyingConn returns the connection the Conn reads and writes. Reading
+// or writing it directly breaks the framing.
+func (c *Conn) UnderlyingConn() net.Conn { return c.nc }
+
+// Done returns a channel that is closed once the connection is closed, by
+// either side or for any reason.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// SetDeadline sets the read and write deadlines, as net.Conn's does.
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.dlMu.Lock()
+	defer c.dlMu.Unlock()
+	c.readDL, c.writeDL = t, t
+	return c.nc.SetDeadline(t)
+}
+
+// SetReadDeadline sets the deadline for reads, as net.Conn's does. A read
+// that passes it returns an error whose Timeout method reports true; the
+// connection stays usable, and reading goes on once the deadline is
+// extended.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.dlMu.Lock()
+	defer c.dlMu.Unlock()
+	c.readDL = t
+	return c.nc.SetReadDeadline(t)
+}
+
+// SetWriteDeadline sets the deadline for writes, as net.Conn's does. A
+// write that passes it before its frame began returns a timeout error and
+// leaves the connection usable; one that passes it in the middle of a
+// frame closes the connection.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.dlMu.Lock()
+	defer c.dlMu.Unlock()
+	c.writeDL = t
+	return c.nc.SetWriteDeadline(t)
+}
+
+// aLongTimeAgo is a deadline that has passed: setting it wakes a blocked
+// read or write at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// binding makes one direction's deadline pass when a context ends.
+type binding struct {
+	c     *Conn
+	ctx   context.Context
+	write bool
+	stop  func() bool
+	fired sync.WaitGroup
+}
+
+// bind watches ctx for a read or a write; nil when ctx cannot end.
+func (c *Conn) bind(ctx context.Context, write bool) *binding {
+	if ctx.Done() == nil {
+		return nil
+	}
+	b := &binding{c: c, ctx: ctx, write: write}
+	b.fired.Add(1)
+	b.stop = context.AfterFunc(ctx, b.fire)
+	return b
+}
+
+func (b *binding) fire() {
+	defer b.fired.Done()
+	if b.write {
+		b.c.nc.SetWriteDeadline(aLongTimeAgo)
+	} else {
+		b.c.nc.SetReadDeadline(aLongTimeAgo)
+	}
+}
+
+// release stops watching and returns the context's error when it ended
+// during the call, having put back the connection's own deadline.
+func (b *binding) release() error {
+	if b == nil || b.stop() {
+		return nil
+	}
+	b.fired.Wait()
+	c := b.c
+	c.dlMu.Lock()
+	defer c.dlMu.Unlock()
+	if b.write {
+		c.nc.SetWriteDeadline(c.writeDL)
+	} else {
+		c.nc.SetReadDeadline(c.readDL)
+	}
+	return b.ctx.Err()
+}

@@ -1,0 +1,84 @@
+package wsnet
+
+import (
+	"time"
+
+	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/deflate"
+)
+
+// DefaultCloseTimeout is how long [Conn.Close] waits for the peer's close
+// frame when Options.CloseTimeout is zero.
+const DefaultCloseTimeout = 5 * time.Second
+
+// Options configure a [Conn], on either side. The zero value works: no
+// keepalive, the decoder's default message limit, and a closing handshake
+// that waits DefaultCloseTimeout.
+type Options struct {
+	// MaxMessage is the largest message accepted, in bytes;
+	// 0 means codec.DefaultMaxMessage (32 MiB). A larger message fails the
+	// connection with 1009 (message too big). With compression it bounds
+	// both the compressed and the inflated size.
+	MaxMessage int64
+
+	// ReadBufferSize is the size of the read buffer; 0 means
+	// DefaultReadBufferSize. Messages may be far larger: they are read in
+	// pieces.
+	ReadBufferSize int
+
+	// KeepaliveInterval, when positive, makes the connection send a ping
+	// every interval. When no byte at all (pong, data or anything else)
+	// arrives within KeepaliveTimeout of a ping, the peer is taken for
+	// dead: the connection is closed and reads return an error wrapping
+	// [ErrKeepaliveTimeout]. A dead peer is so detected within
+	// KeepaliveInterval + KeepaliveTimeout of its last byte. The timeout
+	// is at most the interval, and the interval when 0. Only a connection
+	// that is being read sees the peer's bytes: keep a goroutine reading.
+	KeepaliveInterval time.Duration
+	KeepaliveTimeout  time.Duration
+
+	// CloseTimeout bounds how long [Conn.Close] waits for the peer's
+	// close frame (and for a blocked writer to finish its frame) before it
+	// closes the connection anyway; 0 means DefaultCloseTimeout.
+	CloseTimeout time.Duration
+
+	// CompressLevel is the level of deflate.NewCompressor when the
+	// handshake agreed on permessage-deflate; 0 is deflate.DefaultLevel.
+	// CompressMin is the smallest message compressed; 0 means
+	// deflate.MinSize.
+	CompressLevel int
+	CompressMin   int
+}
+
+func (o *Options) closeTimeout() time.Duration {
+	if o.CloseTimeout > 0 {
+		return o.CloseTimeout
+	}
+	return DefaultCloseTimeout
+}
+
+func (o *Options) maxMessage() int64 {
+	if o.MaxMessage > 0 {
+		return o.MaxMessage
+	}
+	return codec.DefaultMaxMessage
+}
+
+// keepalive returns the interval and timeout, both zero when off.
+func (o *Options) keepalive() (interval, timeout time.Duration) {
+	if o.KeepaliveInterval <= 0 {
+		return 0, 0
+	}
+	timeout = o.KeepaliveTimeout
+	if timeout <= 0 || timeout > o.KeepaliveInterval {
+		timeout = o.KeepaliveInterval
+	}
+	return o.KeepaliveInterval, timeout
+}
+
+// compression wires permessage-deflate with parameters p into r and w.
+func (o *Options) compression(r *Reader, w *Writer, p deflate.Params, role codec.Role) {
+	w.Compress = deflate.NewCompressor(p, role, o.CompressLevel)
+	w.CompressMin = o.CompressMin
+	r.Decompress = deflate.NewDecompressor(p, role, o.maxMessage())
+}
