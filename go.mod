@@ -7,3 +7,5 @@ require (
 	github.com/klauspost/compress v1.20.4
 	golang.org/x/sys v0.50.0
 )
+
+require golang.org/x/net v0.62.0

@@ -38,10 +38,12 @@ var ErrCloseTimeout = errors.New("wsnet: no close frame from the peer within the
 // setters may be called from any goroutine at any time.
 //
 // Every read and write honours the connection's deadlines and the context
-// it is given. A context that ends while a read waits leaves the
-// connection usable: the read returns the context's error and a later
-// read goes on where it stopped. A write cut short in the middle of a
-// frame cannot be taken back; the connection is then closed.
+// it is given, and either ending leaves the connection usable. A read
+// returns the context's error (or the timeout) and a later read goes on
+// where it stopped. A write does too; when it had begun a frame, the rest
+// of that frame stays with the Conn and goes out before any other frame
+// once writing resumes (the peer never sees a torn frame), so the message
+// must not be sent again.
 //
 // Once running, a Conn does not allocate per message, reading or writing,
 // with or without compression, when given contexts that cannot end (such
@@ -184,9 +186,9 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 }
 
 // SetWriteDeadline sets the deadline for writes, as net.Conn's does. A
-// write that passes it before its frame began returns a timeout error and
-// leaves the connection usable; one that passes it in the middle of a
-// frame closes the connection.
+// write that passes it returns an error whose Timeout method reports
+// true, and the connection stays usable (see Conn on what happens to a
+// frame the deadline interrupted).
 func (c *Conn) SetWriteDeadline(t time.Time) error {
 	c.dlMu.Lock()
 	defer c.dlMu.Unlock()

@@ -46,10 +46,13 @@ var errMessageClosed = errors.New("wsnet: message already closed")
 // data wait for it in turn. Control frames (WritePing, WritePong,
 // WriteClose, and a [Reader]'s replies) wait only for the frame being
 // written, so they land between the frames of a long message, as RFC 6455
-// §5.4 allows. After a write fails having sent part of a frame, every
-// method returns that error: the stream can no longer be framed. A
-// deadline that passes before a frame's first byte is written is not
-// such a failure; the caller may extend it and write on.
+// §5.4 allows. After a write fails, every method returns that error,
+// except when the failure is a deadline passing (the error's Timeout
+// method reports true): the caller may then extend the deadline and
+// write on. A frame the deadline interrupted is then finished first,
+// before any other frame, so the peer never sees a torn frame; the
+// interrupted call reported the timeout, but its message goes out whole.
+// (A message that had not begun, when not compressed, is not sent.)
 type Writer struct {
 	// Compress, when set, compresses data messages of CompressMin bytes
 	// and more ([deflate.MinSize] when 0) and sends them with RSV1 set on
@@ -73,6 +76,8 @@ type Writer struct {
 	bufs net.Buffers
 	err  error
 	zbuf []byte // a compressed message or fragment
+
+	pending []byte // the rest of a frame a deadline interrupted
 
 	mw messageWriter
 }
@@ -114,7 +119,7 @@ func (w *Writer) writeMessage(op codec.Opcode, p []byte) error {
 		}
 	}
 	h.Length = int64(len(p))
-	return w.writeFrame(h, p)
+	return w.writeFrame(h, p, h.Rsv != 0)
 }
 
 // compresses reports whether a message of n bytes is to be compressed.
@@ -126,58 +131,115 @@ func (w *Writer) compresses(n int) bool {
 	return w.Compress != nil && n >= limit
 }
 
-// writeFrame writes one data frame; w.mu is held.
-func (w *Writer) writeFrame(h codec.Header, p []byte) error {
-	if w.err != nil {
-		return w.err
-	}
-	if w.enc.CloseSent() {
+// writeFrame writes one data frame; w.mu is held. A committed frame, whose
+// payload a compressor has taken into its state, is kept whole when the
+// deadline passes before it begins: the peer's inflater must see it.
+func (w *Writer) writeFrame(h codec.Header, p []byte, committed bool) error {
+	err := w.ready()
+	if err == nil && w.enc.CloseSent() {
 		return codec.ErrCloseSent
+	}
+	if err != nil && (!committed || w.err != nil) {
+		return err
 	}
 	w.enc.PrepareHeader(&h)
 	w.buf = codec.AppendHeader(w.buf[:0], h)
+	if err != nil {
+		// The deadline stopped the rest of an earlier frame: this one
+		// waits behind it.
+		pos := -1
+		if h.Masked {
+			pos = 0
+		}
+		w.keep(w.buf, p, h.Key, pos)
+		return err
+	}
 	switch {
 	case h.Masked:
-		pos, first := 0, true
+		pos, started := 0, false
 		for {
 			chunk := p[:min(len(p), maskChunk)]
 			p = p[len(chunk):]
 			n := len(w.buf)
 			w.buf = append(w.buf, chunk...)
 			pos = codec.MaskCopy(w.buf[n:], chunk, h.Key, pos)
-			if err := w.write(w.buf, !first); err != nil || len(p) == 0 {
-				return err
+			k, err := w.dst.Write(w.buf)
+			if err != nil {
+				if started || k > 0 || committed {
+					w.keep(w.buf[k:], p, h.Key, pos)
+				}
+				return w.failed(err)
 			}
-			w.buf, first = w.buf[:0], false
+			if len(p) == 0 {
+				return nil
+			}
+			w.buf, started = w.buf[:0], true
 		}
 	case len(p) <= copyMax:
 		w.buf = append(w.buf, p...)
-		return w.write(w.buf, false)
+		return w.write(w.buf, committed)
 	default:
 		w.iov = [2][]byte{w.buf, p}
 		w.bufs = w.iov[:]
 		n, err := w.bufs.WriteTo(w.dst)
 		w.iov = [2][]byte{}
-		w.failed(err, n > 0)
-		return err
+		if err != nil && (n > 0 || committed) {
+			if hl := int64(len(w.buf)); n < hl {
+				w.keep(w.buf[n:], p, [4]byte{}, -1)
+			} else {
+				w.keep(nil, p[n-hl:], [4]byte{}, -1)
+			}
+		}
+		return w.failed(err)
 	}
 }
 
-// write writes b, part of a frame whose earlier parts were sent when
-// started is set.
-func (w *Writer) write(b []byte, started bool) error {
+// write writes b, a whole frame, which is kept when it is committed or
+// begun and a deadline stops it.
+func (w *Writer) write(b []byte, committed bool) error {
 	n, err := w.dst.Write(b)
-	w.failed(err, started || n > 0)
+	if err != nil && (n > 0 || committed) {
+		w.keep(b[n:], nil, [4]byte{}, -1)
+	}
+	return w.failed(err)
+}
+
+// keep holds the unsent rest of a frame that a deadline interrupted, or a
+// committed frame queued behind one: framed, already framed bytes, then
+// rest, still to be masked with key from mask position pos (pos < 0: not
+// masked). They go out before any new frame, so that the peer sees whole
+// frames once writing resumes.
+func (w *Writer) keep(framed, rest []byte, key [4]byte, pos int) {
+	w.pending = append(w.pending, framed...)
+	n := len(w.pending)
+	w.pending = append(w.pending, rest...)
+	if pos >= 0 {
+		codec.MaskCopy(w.pending[n:], rest, key, pos)
+	}
+}
+
+// failed returns err, recording it for good unless it is a deadline
+// passing: the rest of an interrupted frame is then kept, and writing may
+// resume.
+func (w *Writer) failed(err error) error {
+	if err != nil && !isTimeout(err) {
+		w.err = err
+	}
 	return err
 }
 
-// failed records a write error that leaves part of a frame sent, or that
-// is not a deadline passing: the stream can no longer be framed. A
-// deadline that passed before the frame began leaves the stream whole.
-func (w *Writer) failed(err error, partial bool) {
-	if err != nil && (partial || !isTimeout(err)) {
-		w.err = err
+// ready returns the error that stopped the Writer, if any, or sends what
+// is left of an interrupted frame; w.mu is held.
+func (w *Writer) ready() error {
+	if w.err != nil {
+		return w.err
 	}
+	if len(w.pending) == 0 {
+		return nil
+	}
+	n, err := w.dst.Write(w.pending)
+	w.pending = w.pending[:copy(w.pending, w.pending[n:])]
+	return w.failed(err)
 }
 
 // WritePing writes a ping frame with payload (at most 125 bytes).
@@ -203,8 +265,8 @@ func (w *Writer) tryPing() bool {
 }
 
 func (w *Writer) controlLocked(op codec.Opcode, payload []byte) error {
-	if w.err != nil {
-		return w.err
+	if err := w.ready(); err != nil {
+		return err
 	}
 	b, err := w.enc.AppendFrame(w.buf[:0], op, 0, true, payload)
 	if err != nil {
@@ -222,8 +284,8 @@ func (w *Writer) controlLocked(op codec.Opcode, payload []byte) error {
 func (w *Writer) WriteClose(code codec.CloseCode, reason string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.err != nil {
-		return w.err
+	if err := w.ready(); err != nil {
+		return err
 	}
 	b, err := w.enc.AppendClose(w.buf[:0], code, reason)
 	if err != nil {
@@ -316,19 +378,21 @@ func (m *messageWriter) Write(p []byte) (int, error) {
 	for len(m.pending)+len(p) > DefaultFragmentSize {
 		if len(m.pending) == 0 {
 			// Send whole fragments straight from p.
-			if err := m.frame(p[:DefaultFragmentSize], false); err != nil {
-				return 0, err
-			}
+			err := m.frame(p[:DefaultFragmentSize], false)
 			p = p[DefaultFragmentSize:]
+			if err != nil {
+				return n - len(p), err
+			}
 			continue
 		}
 		k := DefaultFragmentSize - len(m.pending)
 		m.pending = append(m.pending, p[:k]...)
 		p = p[k:]
-		if err := m.frame(m.pending, false); err != nil {
-			return 0, err
-		}
+		err := m.frame(m.pending, false)
 		m.pending = m.pending[:0]
+		if err != nil {
+			return n - len(p), err
+		}
 	}
 	m.pending = append(m.pending, p...)
 	return n, nil
@@ -378,7 +442,9 @@ func (m *messageWriter) frame(p []byte, fin bool) error {
 		p = z
 	}
 	h.Length = int64(len(p))
-	err := w.writeFrame(h, p)
+	// Every frame of a streamed message is committed: its bytes count as
+	// written, and the frames that follow continue it.
+	err := w.writeFrame(h, p, true)
 	m.op = codec.OpContinuation
 	return err
 }
@@ -396,10 +462,10 @@ func (w *Writer) writePrepared(op codec.Opcode, f *preparedForm) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if f.key.role == codec.RoleClient {
-		return w.writeFrame(codec.Header{Fin: true, Rsv: f.rsv, Opcode: op, Length: int64(len(f.data))}, f.data)
+		return w.writeFrame(codec.Header{Fin: true, Rsv: f.rsv, Opcode: op, Length: int64(len(f.data))}, f.data, false)
 	}
-	if w.err != nil {
-		return w.err
+	if err := w.ready(); err != nil {
+		return err
 	}
 	if w.enc.CloseSent() {
 		return codec.ErrCloseSent
