@@ -5,7 +5,6 @@ go 1.26.0
 require (
 	github.com/google/go-cmp v0.7.0
 	github.com/klauspost/compress v1.20.4
+	golang.org/x/net v0.62.0
 	golang.org/x/sys v0.50.0
 )
-
-require golang.org/x/net v0.62.0

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/internal/testenv"
 )
 
 // rawPair connects two TCP sockets over loopback, closed at the end of the
@@ -223,6 +224,13 @@ func TestPing(t *testing.T) {
 	wg.Wait()
 	if len(server.pings) != 0 {
 		t.Errorf("%d pings still wait", len(server.pings))
+	}
+	if !testenv.RaceEnabled {
+		testenv.NoAllocs(t, "Ping", func() {
+			if _, err := server.Ping(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
