@@ -1,10 +1,8 @@
 package wstest_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,31 +11,25 @@ import (
 
 	"github.com/wsframe/wsframe/wsnet"
 
-	"github.com/wsframe/wsframe/codec"
-	"github.com/wsframe/wsframe/handshake"
 	"github.com/wsframe/wsframe/wstest"
 )
 
 // echoHandler stands for the server under test: any library's echo
-// handler. This one is written with this module's handshake and codec
-// packages; with gorilla/websocket it would be an Upgrader and a loop of
-// NextReader and NextWriter.
+// handler. This one is a wsnet.Conn of this module; with gorilla/websocket
+// it would be an Upgrader and a loop of NextReader and NextWriter.
 func echoHandler(w http.ResponseWriter, r *http.Request) {
-	conn, rw, err := handshake.Upgrade(w, r, nil)
+	c, err := wsnet.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
-	defer conn.Close()
-	out := wsnet.NewWriter(conn, codec.RoleServer)
-	in := wsnet.NewReader(rw.Reader, codec.RoleServer) // rw.Reader holds what came with the request
-	in.Replies = out
+	defer c.CloseNow()
 	var msg []byte
 	for {
-		op, p, err := in.ReadMessage(msg[:0])
+		op, p, err := c.ReadMessage(r.Context(), msg[:0])
 		if err != nil {
-			return // the Reader answered the close frame or the protocol error
+			return // the Conn answered the close frame or the protocol error
 		}
-		if err := out.WriteMessage(op, p); err != nil {
+		if err := c.WriteMessage(r.Context(), op, p); err != nil {
 			return
 		}
 		msg = p
@@ -81,20 +73,17 @@ func ExampleRun() {
 // echoes until the server closes. This one is this module's client.
 func ExampleRunClient() {
 	echo := func(ctx context.Context, url string) error {
-		conn, rest, err := handshake.Dial(ctx, url, nil)
+		c, err := wsnet.Dial(ctx, url, nil)
 		if err != nil {
 			return err
 		}
-		defer conn.Close()
-		out := wsnet.NewWriter(conn, codec.RoleClient)
-		in := wsnet.NewReader(io.MultiReader(bytes.NewReader(rest), conn), codec.RoleClient)
-		in.Replies = out
+		defer c.CloseNow()
 		for {
-			op, p, err := in.ReadMessage(nil)
+			op, p, err := c.ReadMessage(ctx, nil)
 			if err != nil {
 				return err
 			}
-			if err := out.WriteMessage(op, p); err != nil {
+			if err := c.WriteMessage(ctx, op, p); err != nil {
 				return err
 			}
 		}

@@ -47,9 +47,9 @@ var All = []Client{
 	{"coder", "github.com/coder/websocket", Coder},
 }
 
-// WSFrame is this module's client: handshake.Dial, then codec's Reader
-// and Writer, with a deflate Compressor and Decompressor when the server
-// accepts the offer (internal/echo.Client, which wstest's own tests run).
+// WSFrame is this module's client: a wsnet.Conn from wsnet.Dial, offering
+// compression when useDeflate is set (internal/echo.Client, which
+// wstest's own tests run).
 func WSFrame(useDeflate bool) wstest.EchoClient {
 	if useDeflate {
 		return echo.Client(&deflate.ClientOptions{}, MaxMessage)
