@@ -82,7 +82,7 @@ func accept(ctx context.Context, nc net.Conn, buffered []byte, opts *ServerOptio
 		return nil, ctx.Err()
 	}
 	nc.SetDeadline(time.Time{})
-	c := NewConn(nc, buf[n:], codec.RoleServer, params, &opts.Options)
+	c := newConn(nc, buf[n:], codec.RoleServer, params, &opts.Options)
 	c.protocol, c.extensions = protocol, extensions
 	return c, s.track(c)
 }

@@ -26,8 +26,9 @@ func (c *Conn) Close(code codec.CloseCode, reason string) error {
 	}
 	deadline := time.Now().Add(c.opts.closeTimeout())
 	// A writer blocked on a peer that does not read holds the frame lock:
-	// make its write give up by the deadline.
-	c.nc.SetWriteDeadline(deadline)
+	// make its write give up by the deadline. Set as the connection's own
+	// deadline, it is also what a write whose context ends puts back.
+	c.SetWriteDeadline(deadline)
 	err := c.w.WriteClose(code, reason)
 	if err != nil && err != codec.ErrCloseSent {
 		c.closeNow(net.ErrClosed)

@@ -91,6 +91,13 @@ type Conn struct {
 // are the start of the peer's frames. params, when not nil, are the
 // permessage-deflate parameters the handshake agreed on. opts may be nil.
 func NewConn(nc net.Conn, buffered []byte, role codec.Role, params *deflate.Params, opts *Options) *Conn {
+	c := newConn(nc, buffered, role, params, opts)
+	c.start()
+	return c
+}
+
+// newConn makes a Conn that does nothing on its own until start.
+func newConn(nc net.Conn, buffered []byte, role codec.Role, params *deflate.Params, opts *Options) *Conn {
 	c := &Conn{nc: nc, role: role, done: make(chan struct{}), ended: make(chan struct{})}
 	if opts != nil {
 		c.opts = *opts
@@ -109,10 +116,14 @@ func NewConn(nc net.Conn, buffered []byte, role codec.Role, params *deflate.Para
 		c.opts.compression(c.r, c.w, *params, role)
 	}
 	c.mr.c, c.mw.c = c, c
+	return c
+}
+
+// start starts what runs beside the caller's reads and writes: keepalive.
+func (c *Conn) start() {
 	if interval, timeout := c.opts.keepalive(); interval > 0 {
 		go c.keepalive(interval, timeout)
 	}
-	return c
 }
 
 // connReader is what the Reader reads: nc, counting the reads that bring

@@ -319,6 +319,20 @@ func TestCloseTimeout(t *testing.T) {
 	within(t, time.Second, "the blocked read", func() { <-readErr })
 }
 
+// TestCloseDuringWriteContext: a write whose context ends while Close
+// waits for it must not take Close's deadline away.
+func TestCloseDuringWriteContext(t *testing.T) {
+	server, _ := net.Pipe() // the peer never reads
+	c := NewConn(server, nil, codec.RoleServer, nil, &Options{CloseTimeout: 300 * time.Millisecond})
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		c.WriteMessage(ctx, codec.OpText, []byte("hello"))
+	}()
+	time.Sleep(20 * time.Millisecond)
+	within(t, 2*time.Second, "Close", func() { c.Close(codec.CloseTryAgainLater, "too slow") })
+}
+
 // TestCloseNow unblocks a read at once, and reads say why.
 func TestCloseNow(t *testing.T) {
 	_, server := connPair(t, nil, nil)
@@ -430,14 +444,25 @@ func TestWriteContext(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	// A writer waiting for the write side gives up with its own context.
+	// A writer waiting for the write side gives up with its own context,
+	// and one whose context lasts gets it when the stream closes.
 	mw, _ := client.NextWriter(context.Background(), codec.OpText)
-	defer mw.Close()
 	ctx3, cancel3 := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel3()
 	if err := client.WriteMessage(ctx3, codec.OpText, []byte("x")); err != context.DeadlineExceeded {
 		t.Errorf("waiting writer: %v; want DeadlineExceeded", err)
 	}
+	ctx4, cancel4 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel4()
+	waited := make(chan error, 1)
+	go func() { waited <- client.WriteMessage(ctx4, codec.OpText, []byte("y")) }()
+	time.Sleep(20 * time.Millisecond)
+	mw.Close()
+	within(t, time.Second, "the waiting writer", func() {
+		if err := <-waited; err != nil {
+			t.Errorf("waiting writer: %v", err)
+		}
+	})
 }
 
 // TestNextReaderContext reads a message in pieces through NextReader.

@@ -89,7 +89,8 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, error) 
 			params = &p
 		}
 	}
-	c := NewConn(nc, rest, codec.RoleClient, params, &opts.Options)
+	c := newConn(nc, rest, codec.RoleClient, params, &opts.Options)
 	c.protocol, c.extensions, c.header = hc.Protocol(), hc.Extensions(), hc.Header()
+	c.start()
 	return c, nil
 }

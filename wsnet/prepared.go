@@ -122,10 +122,10 @@ func (c *Conn) WritePreparedMessage(ctx context.Context, pm *PreparedMessage) er
 	if err != nil {
 		return err
 	}
-	if err := c.w.acquire(ctx, c.done); err != nil {
+	if err := c.w.acquire(ctx); err != nil {
 		return err
 	}
-	defer func() { <-c.w.msg }()
+	defer c.w.release()
 	b := c.bind(ctx, true)
 	return c.writeEnd(b, c.w.writePrepared(pm.op, f))
 }

@@ -66,7 +66,7 @@ func upgrade(w http.ResponseWriter, r *http.Request, opts *ServerOptions, s *Ser
 		return nil, err
 	}
 	buffered, _ := rw.Reader.Peek(rw.Reader.Buffered())
-	c := NewConn(nc, buffered, codec.RoleServer, params, &opts.Options)
+	c := newConn(nc, buffered, codec.RoleServer, params, &opts.Options)
 	c.protocol = handshake.SelectProtocol(r.Header.Values("Sec-WebSocket-Protocol"), opts.Protocols)
 	c.extensions = extensions
 	return c, s.track(c)
@@ -105,10 +105,11 @@ func (s *Server) closed() bool {
 	return s.shutdown
 }
 
-// track adds c to s (when s is not nil), or closes c with 1001 when s
-// is shutting down.
+// track adds c to s (when s is not nil) and starts it, or closes c with
+// 1001 when s is shutting down.
 func (s *Server) track(c *Conn) error {
 	if s == nil {
+		c.start()
 		return nil
 	}
 	s.mu.Lock()
@@ -121,8 +122,9 @@ func (s *Server) track(c *Conn) error {
 		s.conns = make(map[*Conn]struct{})
 	}
 	s.conns[c] = struct{}{}
-	s.mu.Unlock()
 	c.untrack = func() { s.forget(c) }
+	s.mu.Unlock()
+	c.start()
 	return nil
 }
 

@@ -15,10 +15,10 @@ func (c *Conn) WriteMessage(ctx context.Context, op codec.Opcode, p []byte) erro
 	if op != codec.OpText && op != codec.OpBinary {
 		return codec.ErrNotDataOpcode
 	}
-	if err := c.w.acquire(ctx, c.done); err != nil {
+	if err := c.w.acquire(ctx); err != nil {
 		return err
 	}
-	defer func() { <-c.w.msg }()
+	defer c.w.release()
 	b := c.bind(ctx, true)
 	return c.writeEnd(b, c.w.writeMessage(op, p))
 }
@@ -32,7 +32,7 @@ func (c *Conn) NextWriter(ctx context.Context, op codec.Opcode) (io.WriteCloser,
 	if op != codec.OpText && op != codec.OpBinary {
 		return nil, codec.ErrNotDataOpcode
 	}
-	if err := c.w.acquire(ctx, c.done); err != nil {
+	if err := c.w.acquire(ctx); err != nil {
 		return nil, err
 	}
 	if _, err := c.w.nextWriter(op); err != nil {

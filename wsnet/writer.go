@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/deflate"
@@ -64,9 +65,10 @@ type Writer struct {
 	Compress    MessageCompressor
 	CompressMin int
 
-	// msg is held by the message being written: a channel, so that a
-	// writer can stop waiting for it when its context ends.
-	msg chan struct{}
+	// msgMu is held by the message being written; see acquire.
+	msgMu    sync.Mutex
+	waiting  atomic.Int32  // writers waiting with a context that can end
+	released chan struct{} // signals them a release
 
 	mu   sync.Mutex // held while a frame is written
 	dst  io.Writer
@@ -85,7 +87,7 @@ type Writer struct {
 // NewWriter returns a Writer that writes frames for role to dst: a
 // client's frames are masked (§5.1).
 func NewWriter(dst io.Writer, role codec.Role) *Writer {
-	w := &Writer{dst: dst, buf: make([]byte, 0, 4096), msg: make(chan struct{}, 1)}
+	w := &Writer{dst: dst, buf: make([]byte, 0, 4096), released: make(chan struct{}, 1)}
 	w.enc.Role = role
 	w.mw.w = w
 	return w
@@ -98,12 +100,12 @@ func (w *Writer) WriteMessage(op codec.Opcode, p []byte) error {
 	if op != codec.OpText && op != codec.OpBinary {
 		return codec.ErrNotDataOpcode
 	}
-	w.msg <- struct{}{}
-	defer func() { <-w.msg }()
+	w.msgMu.Lock()
+	defer w.release()
 	return w.writeMessage(op, p)
 }
 
-// writeMessage writes one message while the caller holds w.msg.
+// writeMessage writes one message while the caller holds w.msgMu.
 func (w *Writer) writeMessage(op codec.Opcode, p []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -317,11 +319,11 @@ func (w *Writer) NextWriter(op codec.Opcode) (io.WriteCloser, error) {
 	if op != codec.OpText && op != codec.OpBinary {
 		return nil, codec.ErrNotDataOpcode
 	}
-	w.msg <- struct{}{}
+	w.msgMu.Lock()
 	return w.nextWriter(op)
 }
 
-// nextWriter starts a message while the caller holds w.msg, which the
+// nextWriter starts a message while the caller holds w.msgMu, which the
 // message's Close, or an error here, gives back.
 func (w *Writer) nextWriter(op codec.Opcode) (io.WriteCloser, error) {
 	w.mu.Lock()
@@ -331,7 +333,7 @@ func (w *Writer) nextWriter(op codec.Opcode) (io.WriteCloser, error) {
 	}
 	w.mu.Unlock()
 	if err != nil {
-		<-w.msg
+		w.release()
 		return nil, err
 	}
 	m := &w.mw
@@ -342,20 +344,42 @@ func (w *Writer) nextWriter(op codec.Opcode) (io.WriteCloser, error) {
 }
 
 // acquire takes the write side for a message, waiting for the message
-// being written, if any, at most until ctx or done ends.
-func (w *Writer) acquire(ctx context.Context, done <-chan struct{}) error {
-	select {
-	case w.msg <- struct{}{}:
+// being written, if any, at most until ctx ends. A context that cannot
+// end waits in the mutex itself, which hands the lock over fairly under
+// contention; one that can end waits for a release signal instead, since
+// a mutex cannot be given up on.
+func (w *Writer) acquire(ctx context.Context) error {
+	if w.msgMu.TryLock() {
 		return nil
-	default:
 	}
-	select {
-	case w.msg <- struct{}{}:
+	if ctx.Done() == nil {
+		w.msgMu.Lock()
 		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-done:
-		return net.ErrClosed
+	}
+	w.waiting.Add(1)
+	defer w.waiting.Add(-1)
+	for {
+		if w.msgMu.TryLock() {
+			return nil
+		}
+		select {
+		case <-w.released:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// release gives back the write side, waking a writer that waits with a
+// context. The waiter counted itself before trying the lock, so a release
+// after its failed try sees it.
+func (w *Writer) release() {
+	w.msgMu.Unlock()
+	if w.waiting.Load() > 0 {
+		select {
+		case w.released <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -406,7 +430,7 @@ func (m *messageWriter) Close() error {
 	err := m.frame(m.pending, true)
 	m.pending = m.pending[:0]
 	m.open = false
-	<-m.w.msg
+	m.w.release()
 	return err
 }
 
@@ -457,7 +481,7 @@ func (w *Writer) broken() bool {
 }
 
 // writePrepared writes a prepared message's form f while the caller holds
-// w.msg: a server's frame as it is, a client's payload framed and masked.
+// w.msgMu: a server's frame as it is, a client's payload framed and masked.
 func (w *Writer) writePrepared(op codec.Opcode, f *preparedForm) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
