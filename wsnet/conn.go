@@ -55,6 +55,8 @@ type Conn struct {
 	opts Options
 	r    *Reader
 	w    *Writer
+	pkey formKey // the form of prepared messages c sends
+	pmin int     // and the size from which they are compressed
 
 	protocol   string
 	extensions string
@@ -116,6 +118,7 @@ func newConn(nc net.Conn, buffered []byte, role codec.Role, params *deflate.Para
 		c.opts.compression(c.r, c.w, *params, role)
 	}
 	c.mr.c, c.mw.c = c, c
+	c.pkey, c.pmin = c.preparedKey()
 	return c
 }
 

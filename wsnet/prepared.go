@@ -95,11 +95,16 @@ func (pm *PreparedMessage) form(key formKey, minSize int) (*preparedForm, error)
 	return &grown[len(grown)-1], nil
 }
 
-// key returns the form of prepared messages that c can send.
-func (c *Conn) preparedKey() formKey {
+// preparedKey returns the form of prepared messages that c can send, and
+// the size from which it compresses; newConn keeps them in c.
+func (c *Conn) preparedKey() (formKey, int) {
 	key := formKey{role: c.role}
+	minSize := c.opts.CompressMin
+	if minSize <= 0 {
+		minSize = deflate.MinSize
+	}
 	if !c.compressed {
-		return key
+		return key, minSize
 	}
 	noTakeover, bits := c.params.ServerNoContextTakeover, c.params.ServerMaxWindowBits
 	if c.role == codec.RoleClient {
@@ -108,24 +113,21 @@ func (c *Conn) preparedKey() formKey {
 	if noTakeover {
 		key.compressed, key.bits, key.level = true, bits, c.opts.CompressLevel
 	}
-	return key
+	return key, minSize
 }
 
 // WritePreparedMessage writes pm, as WriteMessage would write its payload
 // but without framing or compressing it again.
 func (c *Conn) WritePreparedMessage(ctx context.Context, pm *PreparedMessage) error {
-	minSize := c.opts.CompressMin
-	if minSize <= 0 {
-		minSize = deflate.MinSize
-	}
-	f, err := pm.form(c.preparedKey(), minSize)
+	f, err := pm.form(c.pkey, c.pmin)
 	if err != nil {
 		return err
 	}
-	if err := c.w.acquire(ctx); err != nil {
+	if err := c.w.lockWhole(ctx); err != nil {
 		return err
 	}
-	defer c.w.release()
 	b := c.bind(ctx, true)
-	return c.writeEnd(b, c.w.writePrepared(pm.op, f))
+	err = c.w.writePrepared(pm.op, f)
+	c.w.mu.Unlock()
+	return c.writeEnd(b, err)
 }

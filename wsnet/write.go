@@ -9,18 +9,20 @@ import (
 
 // WriteMessage writes p as one message of type op (codec.OpText or
 // codec.OpBinary), compressed when the connection negotiated compression
-// and p is long enough. It waits for a message other goroutines are
-// writing, at most until ctx ends.
+// and p is long enough. It waits for a message another goroutine streams
+// through NextWriter at most until ctx ends, and for a frame being
+// written until it is written or its own deadline or context ends it.
 func (c *Conn) WriteMessage(ctx context.Context, op codec.Opcode, p []byte) error {
 	if op != codec.OpText && op != codec.OpBinary {
 		return codec.ErrNotDataOpcode
 	}
-	if err := c.w.acquire(ctx); err != nil {
+	if err := c.w.lockWhole(ctx); err != nil {
 		return err
 	}
-	defer c.w.release()
 	b := c.bind(ctx, true)
-	return c.writeEnd(b, c.w.writeMessage(op, p))
+	err := c.w.writeMessage(op, p)
+	c.w.mu.Unlock()
+	return c.writeEnd(b, err)
 }
 
 // NextWriter starts a message of type op whose payload is written through

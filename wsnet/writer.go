@@ -70,7 +70,8 @@ type Writer struct {
 	waiting  atomic.Int32  // writers waiting with a context that can end
 	released chan struct{} // signals them a release
 
-	mu   sync.Mutex // held while a frame is written
+	mu        sync.Mutex // held while a frame, or a whole message, is written
+	streaming bool       // a message from NextWriter is open
 	dst  io.Writer
 	enc  codec.Encoder
 	buf  []byte
@@ -100,15 +101,35 @@ func (w *Writer) WriteMessage(op codec.Opcode, p []byte) error {
 	if op != codec.OpText && op != codec.OpBinary {
 		return codec.ErrNotDataOpcode
 	}
-	w.msgMu.Lock()
-	defer w.release()
+	w.lockWhole(context.Background())
+	defer w.mu.Unlock()
 	return w.writeMessage(op, p)
 }
 
-// writeMessage writes one message while the caller holds w.msgMu.
-func (w *Writer) writeMessage(op codec.Opcode, p []byte) error {
+// lockWhole takes the frame lock for writing a whole message, after the
+// streamed message being written, if any, has closed; it waits for that
+// at most until ctx ends. A whole message goes out under the frame lock
+// alone, so that it costs one lock, not two: a streamed message sets
+// streaming under that lock while it is open, and whole messages wait
+// for it in msgMu.
+func (w *Writer) lockWhole(ctx context.Context) error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	if !w.streaming {
+		return nil
+	}
+	w.mu.Unlock()
+	if err := w.acquire(ctx); err != nil {
+		return err
+	}
+	// Holding msgMu, no message streams; holding mu, none can start.
+	w.mu.Lock()
+	w.release()
+	return nil
+}
+
+// writeMessage writes one message while the caller holds w.mu from
+// lockWhole.
+func (w *Writer) writeMessage(op codec.Opcode, p []byte) error {
 	h := codec.Header{Fin: true, Opcode: op}
 	if w.compresses(len(p)) {
 		if w.err == nil && !w.enc.CloseSent() {
@@ -331,6 +352,7 @@ func (w *Writer) nextWriter(op codec.Opcode) (io.WriteCloser, error) {
 	if err == nil && w.enc.CloseSent() {
 		err = codec.ErrCloseSent
 	}
+	w.streaming = err == nil
 	w.mu.Unlock()
 	if err != nil {
 		w.release()
@@ -430,6 +452,9 @@ func (m *messageWriter) Close() error {
 	err := m.frame(m.pending, true)
 	m.pending = m.pending[:0]
 	m.open = false
+	m.w.mu.Lock()
+	m.w.streaming = false
+	m.w.mu.Unlock()
 	m.w.release()
 	return err
 }
@@ -481,10 +506,9 @@ func (w *Writer) broken() bool {
 }
 
 // writePrepared writes a prepared message's form f while the caller holds
-// w.msgMu: a server's frame as it is, a client's payload framed and masked.
+// w.mu from lockWhole: a server's frame as it is, a client's payload
+// framed and masked.
 func (w *Writer) writePrepared(op codec.Opcode, f *preparedForm) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	if f.key.role == codec.RoleClient {
 		return w.writeFrame(codec.Header{Fin: true, Rsv: f.rsv, Opcode: op, Length: int64(len(f.data))}, f.data, false)
 	}
