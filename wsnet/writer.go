@@ -72,13 +72,13 @@ type Writer struct {
 
 	mu        sync.Mutex // held while a frame, or a whole message, is written
 	streaming bool       // a message from NextWriter is open
-	dst  io.Writer
-	enc  codec.Encoder
-	buf  []byte
-	iov  [2][]byte
-	bufs net.Buffers
-	err  error
-	zbuf []byte // a compressed message or fragment
+	dst       io.Writer
+	enc       codec.Encoder
+	buf       []byte
+	iov       [2][]byte
+	bufs      net.Buffers
+	err       error
+	zbuf      []byte // a compressed message or fragment
 
 	pending []byte // the rest of a frame a deadline interrupted
 
