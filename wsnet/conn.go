@@ -69,6 +69,7 @@ type Conn struct {
 	mw     connMessageWriter
 
 	received atomic.Uint64 // reads of the socket that returned bytes
+	pinging  atomic.Bool   // a keepalive ping is being written
 
 	dlMu    sync.Mutex
 	readDL  time.Time

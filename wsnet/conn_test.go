@@ -170,10 +170,12 @@ func TestKeepaliveSilentPeer(t *testing.T) {
 		}
 	}()
 	errc := readLoop(server)
+	// Stopping just after a ping was answered is the worst case: the next
+	// ping is a whole interval away.
 	select {
 	case err := <-errc:
 		t.Fatalf("a live peer was dropped: %v", err)
-	case <-time.After(5 * interval):
+	case <-time.After(5*interval + 10*time.Millisecond):
 	}
 	cancel() // the peer stops reading, and so stops answering pings
 	<-peer
@@ -200,6 +202,72 @@ func TestKeepaliveSilentPeer(t *testing.T) {
 	default:
 		t.Error("the connection is still open")
 	}
+}
+
+// TestKeepaliveBusyWriter: a connection whose writers keep its frame
+// lock busy still gets its pings out, so a peer that only reads, and
+// answers pings, is not taken for dead.
+func TestKeepaliveBusyWriter(t *testing.T) {
+	const interval = 100 * time.Millisecond
+	client, server := connPair(t, nil, &Options{KeepaliveInterval: interval})
+	readLoop(client) // reads everything and answers pings; sends nothing else
+	errc := readLoop(server)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			msg := make([]byte, 4096)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if server.WriteMessage(context.Background(), codec.OpBinary, msg) != nil {
+					return
+				}
+			}
+		}()
+	}
+	select {
+	case err := <-errc:
+		t.Errorf("a live peer was dropped while writers were busy: %v", err)
+	case <-time.After(10 * interval):
+	}
+	close(stop)
+	wg.Wait()
+}
+
+// TestKeepaliveStuckWriter: a peer that neither reads nor sends, while a
+// writer is stuck on its full socket, is found all the same, and the
+// stuck write returns.
+func TestKeepaliveStuckWriter(t *testing.T) {
+	const interval, timeout = 100 * time.Millisecond, 100 * time.Millisecond
+	_, sn := rawPair(t) // the peer does nothing at all
+	c := NewConn(sn, nil, codec.RoleServer, nil, &Options{KeepaliveInterval: interval, KeepaliveTimeout: timeout})
+	errc := readLoop(c)
+	werr := make(chan error, 1)
+	go func() {
+		big := make([]byte, 1<<20)
+		for {
+			if err := c.WriteMessage(context.Background(), codec.OpBinary, big); err != nil {
+				werr <- err
+				return
+			}
+		}
+	}()
+	start := time.Now()
+	within(t, 2*time.Second, "keepalive", func() {
+		if err := <-errc; !errors.Is(err, ErrKeepaliveTimeout) {
+			t.Errorf("read: %v; want ErrKeepaliveTimeout", err)
+		}
+	})
+	if took := time.Since(start); took > interval+timeout+150*time.Millisecond {
+		t.Errorf("found after %v", took)
+	}
+	within(t, time.Second, "the stuck write", func() { <-werr })
 }
 
 // TestPing measures a round trip, and concurrent pings each get their own

@@ -69,6 +69,21 @@ func (c *Conn) onPong(p []byte) error {
 	return nil
 }
 
+// sendKeepalivePing writes an empty ping on a goroutine of its own,
+// unless the last one is still waiting for the frame lock: busy writers
+// delay a ping by a frame each, and a writer stuck on a peer that does
+// not read holds it up for good. Either way the keepalive clock runs from
+// the attempt, so a peer that neither answers nor sends is found.
+func (c *Conn) sendKeepalivePing() {
+	if !c.pinging.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		c.w.WritePing(nil)
+		c.pinging.Store(false)
+	}()
+}
+
 // keepalive pings every interval and closes the connection when nothing
 // arrives within timeout of a ping. Since the timeout is at most the
 // interval, a peer that goes silent is found within interval + timeout.
@@ -83,10 +98,7 @@ func (c *Conn) keepalive(interval, timeout time.Duration) {
 		}
 		start := time.Now()
 		mark := c.received.Load()
-		// A writer stuck on a peer that does not read holds the frame
-		// lock; the ping is then skipped, and the peer must still show
-		// life within the timeout.
-		c.w.tryPing()
+		c.sendKeepalivePing()
 		t.Reset(timeout)
 		select {
 		case <-t.C:

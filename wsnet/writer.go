@@ -295,16 +295,6 @@ func (w *Writer) control(op codec.Opcode, payload []byte) error {
 	return w.controlLocked(op, payload)
 }
 
-// tryPing writes an empty ping unless a frame is being written, and
-// reports whether it did.
-func (w *Writer) tryPing() bool {
-	if !w.mu.TryLock() {
-		return false
-	}
-	defer w.mu.Unlock()
-	return w.controlLocked(codec.OpPing, nil) == nil
-}
-
 func (w *Writer) controlLocked(op codec.Opcode, payload []byte) error {
 	if err := w.ready(); err != nil {
 		return err
