@@ -73,9 +73,6 @@ func interopMessages() [][]byte {
 	return append(msgs, rnd, []byte{}, bytes.Repeat([]byte("ab"), 1<<20))
 }
 
-// exchangeFunc is how a test talks over an upgraded connection.
-type exchangeFunc func(t *testing.T, conn net.Conn, pending []byte, role codec.Role, p Params, msgs [][]byte)
-
 // exchange sends msgs as role over conn, compressed with p, and checks
 // that the peer echoes each one. Large messages go out in fragments as
 // AppendChunk produces them. pending holds bytes read past the handshake.
@@ -195,7 +192,7 @@ func TestNodeServer(t *testing.T) {
 	} {
 		t.Run(tc.node+ClientOffer(tc.client), func(t *testing.T) {
 			port := startNode(t, mod, "server", tc.node).Line(t, peerWait)
-			dialExchange(t, port, tc.client, tc.want, msgs, exchange)
+			dialExchange(t, port, tc.client, tc.want, msgs)
 		})
 	}
 }
@@ -221,7 +218,7 @@ func TestNodeClient(t *testing.T) {
 	} {
 		name, _ := json.Marshal(tc.server)
 		t.Run(tc.node+string(name), func(t *testing.T) {
-			url, reply, done := exchangeServer(t, tc.server, msgs, exchange)
+			url, reply, done := exchangeServer(t, tc.server, msgs)
 			ext := startNode(t, mod, "client", tc.node, url).Line(t, peerWait)
 			waitDone(t, done)
 			if strings.TrimSpace(ext) != tc.reply || *reply != tc.reply {
@@ -235,7 +232,7 @@ func TestNodeClient(t *testing.T) {
 // server, then runs exchange as the server. It returns the URL, the
 // response it gave (set once a client came) and a channel closed when the
 // exchange is over.
-func exchangeServer(t *testing.T, server ServerOptions, msgs [][]byte, ex exchangeFunc) (url string, reply *string, done <-chan struct{}) {
+func exchangeServer(t *testing.T, server ServerOptions, msgs [][]byte) (url string, reply *string, done <-chan struct{}) {
 	t.Helper()
 	finished := make(chan struct{})
 	reply = new(string)
@@ -258,7 +255,7 @@ func exchangeServer(t *testing.T, server ServerOptions, msgs [][]byte, ex exchan
 			return
 		}
 		pending, _ := rw.Reader.Peek(rw.Reader.Buffered())
-		ex(t, conn, pending, codec.RoleServer, p, msgs)
+		exchange(t, conn, pending, codec.RoleServer, p, msgs)
 	}))
 	t.Cleanup(srv.Close)
 	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/", reply, finished
@@ -277,7 +274,7 @@ func waitDone(t *testing.T, done <-chan struct{}) {
 // dialExchange connects to a peer's server on a loopback port with client's
 // offer, checks that the agreement is want, and runs exchange as the
 // client.
-func dialExchange(t *testing.T, port string, client ClientOptions, want Params, msgs [][]byte, ex exchangeFunc) {
+func dialExchange(t *testing.T, port string, client ClientOptions, want Params, msgs [][]byte) {
 	t.Helper()
 	offer := ClientOffer(client)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -292,5 +289,5 @@ func dialExchange(t *testing.T, port string, client ClientOptions, want Params, 
 	if err != nil || !ok || p != want {
 		t.Fatalf("offer %q, reply %q: %+v, %v, %v; want %+v", offer, reply, p, ok, err, want)
 	}
-	ex(t, conn, rest, codec.RoleClient, p, msgs)
+	exchange(t, conn, rest, codec.RoleClient, p, msgs)
 }

@@ -50,7 +50,7 @@ func TestPythonServer(t *testing.T) {
 	} {
 		t.Run(tc.python+ClientOffer(tc.client), func(t *testing.T) {
 			port := startPython(t, "server", tc.python).Line(t, peerWait)
-			dialExchange(t, port, tc.client, tc.want, msgs, exchange)
+			dialExchange(t, port, tc.client, tc.want, msgs)
 		})
 	}
 }
@@ -69,7 +69,7 @@ func TestPythonClient(t *testing.T) {
 	} {
 		name, _ := json.Marshal(tc.server)
 		t.Run(tc.python+string(name), func(t *testing.T) {
-			url, reply, done := exchangeServer(t, tc.server, msgs, exchange)
+			url, reply, done := exchangeServer(t, tc.server, msgs)
 			ext := startPython(t, "client", tc.python, url).Line(t, peerWait)
 			waitDone(t, done)
 			if strings.TrimSpace(ext) != *reply {
