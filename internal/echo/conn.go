@@ -12,6 +12,7 @@ package echo
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/deflate"
@@ -71,6 +72,9 @@ type Conn struct {
 	// taken when needed and given back by Release whenever they hold
 	// nothing, so that an idle connection holds none.
 	lend *Buffers
+
+	// charged is what the connection holds of the server's memory budget.
+	charged int64
 }
 
 // newConn returns the protocol side of a connection whose first bytes
@@ -92,12 +96,13 @@ func newConn(s *Server, seed bool, pre []byte, lend *Buffers) *Conn {
 	return e
 }
 
-// Buffers lends the buffers of the connections of one event loop, which
-// use them from its goroutine only: read buffers, write buffers, message
-// buffers (reassembled or inflated messages) and compressed replies. A
-// buffer that grew while it was lent, up to a whole frame or message, is
-// taken back as it is, so that the next connection to need that much does
-// not allocate it again.
+// Buffers lends buffers to connections: read buffers, write buffers,
+// message buffers (reassembled or inflated messages) and compressed
+// replies. An event loop has its own, and the goroutine engine shares one
+// among all its connections: it is safe for concurrent use. A buffer that
+// grew while it was lent, up to a whole frame or message, is taken back as
+// it is, so that the next connection to need that much does not allocate
+// it again.
 type Buffers struct {
 	read, write, msg, zip bufPool
 }
@@ -120,12 +125,15 @@ func NewBuffers(s *Server) *Buffers {
 // most max bytes; what does not fit goes to the garbage collector.
 type bufPool struct {
 	size, max int
-	held      int // bytes in free
+	mu        sync.Mutex // uncontended in an event loop
+	held      int        // bytes in free
 	free      [][]byte
 }
 
 // get returns a buffer of at least p.size bytes, all of its capacity.
 func (p *bufPool) get() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	n := len(p.free)
 	if n == 0 {
 		return make([]byte, p.size)
@@ -139,6 +147,8 @@ func (p *bufPool) get() []byte {
 
 // put takes b back if it is large enough and p has room for it.
 func (p *bufPool) put(b []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if cap(b) >= p.size && p.held+cap(b) <= p.max {
 		p.free = append(p.free, b[:cap(b)])
 		p.held += cap(b)
@@ -171,6 +181,52 @@ func (e *Conn) Release() {
 	if e.zb != nil {
 		l.zip.put(e.zb)
 		e.zb = nil
+	}
+}
+
+// Free lets go of everything the connection holds, when it has ended:
+// its lent buffers go back, and its share of the memory budget.
+func (e *Conn) Free() {
+	if l := e.lend; l != nil {
+		l.read.put(e.rb)
+		l.write.put(e.wb)
+		l.msg.put(e.msg)
+		l.zip.put(e.zb)
+	}
+	e.rb, e.wb, e.msg, e.zb = nil, nil, nil, nil
+	e.start, e.end, e.hold = 0, 0, -1
+	e.s.budget.Release(e.charged)
+	e.charged = 0
+}
+
+// CloseSent reports whether the connection has queued its close frame:
+// the server answered the client's close, failed the connection, or
+// started the closing handshake. Nothing is sent after it.
+func (e *Conn) CloseSent() bool { return e.closeSent }
+
+// Ping sends an empty ping, as the engines do when a connection has been
+// idle: any answer shows the client is there.
+func (e *Conn) Ping(out Sink) {
+	if e.closeSent {
+		return
+	}
+	e.borrowWrite()
+	e.wb = codec.AppendHeader(e.wb, codec.Header{Fin: true, Opcode: codec.OpPing})
+	e.flush(out)
+}
+
+// Fail starts the closing handshake with code and reason, after what is
+// queued: for a connection the server gives up on.
+func (e *Conn) Fail(out Sink, code codec.CloseCode, reason string) {
+	e.borrowWrite()
+	e.sendClose(code, reason)
+	e.flush(out)
+}
+
+// borrowWrite borrows a write buffer if the connection has none.
+func (e *Conn) borrowWrite() {
+	if e.wb == nil && e.lend != nil {
+		e.wb = e.lend.write.get()[:0]
 	}
 }
 
@@ -234,15 +290,10 @@ func (e *Conn) flush(out Sink) {
 
 // GoingAway sends close 1001, after what is queued, when the server
 // shuts down.
-func (e *Conn) GoingAway(out Sink) {
-	e.sendClose(codec.CloseGoingAway, "server shutting down")
-	e.flush(out)
-}
+func (e *Conn) GoingAway(out Sink) { e.Fail(out, codec.CloseGoingAway, "server shutting down") }
 
 func (e *Conn) process(out Sink) (done bool) {
-	if e.wb == nil {
-		e.wb = e.lend.write.get()[:0]
-	}
+	e.borrowWrite()
 	for e.start < e.end {
 		if out.Pending() {
 			return false

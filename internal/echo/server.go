@@ -33,6 +33,13 @@ type Server struct {
 	// Deflate, when set, accepts permessage-deflate with these options;
 	// nil declines it.
 	Deflate *deflate.ServerOptions
+	// Limits bound what clients can take; set them before serving.
+	Limits Limits
+
+	once   sync.Once
+	lim    Limits // Limits with the defaults, from the first Lim call
+	budget Budget
+	events [numEvents]atomic.Int64
 
 	mu      sync.Mutex
 	conns   map[*serverConn]struct{}
@@ -62,6 +69,22 @@ func (s *Server) Logf(format string, args ...any) {
 	if s.logger != nil {
 		s.logger.Printf(format, args...)
 	}
+}
+
+// Lim returns the server's Limits with every default filled in. The
+// first call fixes them: engines call it before they serve.
+func (s *Server) Lim() *Limits {
+	s.once.Do(func() {
+		s.lim = s.Limits.withDefaults()
+		s.budget.limit = s.lim.MaxBuffered
+	})
+	return &s.lim
+}
+
+// Budget returns the memory budget all connections share.
+func (s *Server) Budget() *Budget {
+	s.Lim()
+	return &s.budget
 }
 
 // Opened and Closed count the connections an engine holds, handshake
@@ -138,6 +161,27 @@ type Stats struct {
 	Conns    int    `json:"conns"`
 	Mallocs  uint64 `json:"mallocs"`    // heap objects allocated by the process so far
 	Heap     uint64 `json:"heap_bytes"` // bytes of live and not yet swept heap objects
+
+	// Buffered is what connections hold against Limits.MaxBuffered now,
+	// and BufferedPeak the most they have held.
+	Buffered     int64 `json:"buffered_bytes"`
+	BufferedPeak int64 `json:"buffered_peak_bytes"`
+	// Timeouts counts connections closed by each timeout of Limits.
+	Timeouts struct {
+		Handshake int64 `json:"handshake"`
+		Idle      int64 `json:"idle"`
+		Write     int64 `json:"write"`
+		Close     int64 `json:"close"`
+	} `json:"timeouts"`
+	// Refused counts connections turned away at MaxConns, and those
+	// failed with 1013 for the memory budget.
+	Refused struct {
+		Conns  int64 `json:"conns"`
+		Memory int64 `json:"memory"`
+	} `json:"refused"`
+	// AcceptPauses counts the times accepting stopped, at MaxConns or out
+	// of descriptors, until connections closed.
+	AcceptPauses int64 `json:"accept_pauses"`
 }
 
 // Stats returns the server's counters and the process's heap figures.
@@ -150,5 +194,15 @@ func (s *Server) Stats() Stats {
 			v[i] = sample[i].Value.Uint64()
 		}
 	}
-	return Stats{Messages: s.messages.Load(), Bytes: s.bytes.Load(), Conns: int(s.active.Load()), Mallocs: v[0], Heap: v[1]}
+	st := Stats{Messages: s.messages.Load(), Bytes: s.bytes.Load(), Conns: int(s.active.Load()), Mallocs: v[0], Heap: v[1]}
+	b := s.Budget()
+	st.Buffered, st.BufferedPeak = b.Used(), b.peak.Load()
+	st.Timeouts.Handshake = s.events[TimeoutHandshake].Load()
+	st.Timeouts.Idle = s.events[TimeoutIdle].Load()
+	st.Timeouts.Write = s.events[TimeoutWrite].Load()
+	st.Timeouts.Close = s.events[TimeoutClose].Load()
+	st.Refused.Conns = s.events[RefusedConns].Load()
+	st.Refused.Memory = s.events[RefusedMemory].Load()
+	st.AcceptPauses = s.events[AcceptPaused].Load()
+	return st
 }
