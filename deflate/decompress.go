@@ -41,6 +41,8 @@ type Decompressor struct {
 	bits     int   // the peer's window bits
 	takeover bool  // the peer keeps its window between messages
 
+	grow func(dst []byte, n int) ([]byte, error) // see SetGrow
+
 	f     *inflater // nil between messages when !takeover
 	inMsg bool      // a message has started and not ended
 	text  bool      // it is a text message: check UTF-8
@@ -68,6 +70,15 @@ func NewDecompressor(p Params, role codec.Role, maxMessage int64) *Decompressor 
 	}
 	return &Decompressor{max: maxMessage, bits: windowBits(bits), takeover: !noTakeover}
 }
+
+// SetGrow makes grow what gives dst room as a message inflates, in
+// place of append's growth: it must return dst with room for at least n
+// more bytes, or an error, which then ends the message as the size limit
+// does. A server passes a function that counts the bytes against a memory
+// budget shared by its connections, so that many messages inflating at
+// once cannot together take more than the budget, whatever each one's
+// limit.
+func (d *Decompressor) SetGrow(grow func(dst []byte, n int) ([]byte, error)) { d.grow = grow }
 
 // Reset makes d ready for a new connection with the same parameters,
 // forgetting its history, any message in progress and any error.
@@ -181,8 +192,12 @@ func (d *Decompressor) inflate(dst, in []byte) ([]byte, error) {
 			// Room for what waits in the window and what in may
 			// hold, and at least doubling dst, as append would, but
 			// never more than one byte past the limit.
-			want := int64(max(f.pending(), 2*len(in), len(dst), 512))
-			dst = slices.Grow(dst, int(min(want, d.max-d.size+1)))
+			want := int(min(int64(max(f.pending(), 2*len(in), len(dst), 512)), d.max-d.size+1))
+			if d.grow == nil {
+				dst = slices.Grow(dst, want)
+			} else if dst, err = d.grow(dst, want); err != nil {
+				return dst, err
+			}
 		}
 	}
 }

@@ -242,3 +242,26 @@ func TestInflatedUTF8(t *testing.T) {
 		}
 	}
 }
+
+// TestSetGrow: the grow function gives dst its room as a message inflates,
+// and its error ends the message, with no more appended than it allowed.
+func TestSetGrow(t *testing.T) {
+	b := bomb(t, 8<<20)
+	refused := errors.New("over budget")
+	d := NewDecompressor(Params{}, codec.RoleServer, 64<<20)
+	allowed := 0
+	d.SetGrow(func(dst []byte, n int) ([]byte, error) {
+		if cap(dst)+n > 1<<20 {
+			return dst, refused
+		}
+		allowed = cap(dst) + n
+		return append(make([]byte, 0, cap(dst)+n), dst...), nil
+	})
+	out, err := d.AppendMessage(nil, codec.OpBinary, b)
+	if err != refused || len(out) > allowed || allowed > 1<<20 {
+		t.Fatalf("inflated %d bytes (allowed %d), %v; want the grow error", len(out), allowed, err)
+	}
+	if _, err := d.AppendMessage(nil, codec.OpBinary, nil); err != refused {
+		t.Errorf("after the error: %v; want it again until Reset", err)
+	}
+}

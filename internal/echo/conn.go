@@ -73,9 +73,21 @@ type Conn struct {
 	// nothing, so that an idle connection holds none.
 	lend *Buffers
 
-	// charged is what the connection holds of the server's memory budget.
-	charged int64
+	// What the connection holds of the server's memory budget, per
+	// buffer: the capacity beyond what every connection is lent anyway
+	// (the server's read and write buffer sizes), reserved before it is
+	// allocated. fail is set when the budget refused more.
+	chargeRB, chargeMsg, chargeZB int64
+	fail                          bool
+	wholeEnd                      int // with whole, where the frame ends in rb
 }
+
+// errBudget fails a connection that would take the server over its memory
+// budget. 1013 (try again later) says what happened: the server is short
+// of memory for now, which has nothing to do with this message's size
+// (1009) or with a rule the client broke (1008), and a client that
+// retries later may well succeed.
+var errBudget = &codec.ProtocolError{Code: codec.CloseTryAgainLater, Reason: "server memory budget exhausted"}
 
 // newConn returns the protocol side of a connection whose first bytes
 // past the handshake are pre. With lend nil it has buffers of its own for
@@ -169,6 +181,7 @@ func (e *Conn) Release() {
 	if e.rb != nil && e.start == e.end && e.hold < 0 && !(e.whole && e.d.InFrame()) {
 		l.read.put(e.rb)
 		e.rb, e.start, e.end = nil, 0, 0
+		e.uncharge(&e.chargeRB)
 	}
 	if e.wb != nil && len(e.wb) == 0 {
 		l.write.put(e.wb)
@@ -177,10 +190,12 @@ func (e *Conn) Release() {
 	if e.msg != nil && !e.d.InMessage() {
 		l.msg.put(e.msg)
 		e.msg = nil
+		e.uncharge(&e.chargeMsg)
 	}
 	if e.zb != nil {
 		l.zip.put(e.zb)
 		e.zb = nil
+		e.uncharge(&e.chargeZB)
 	}
 }
 
@@ -195,8 +210,41 @@ func (e *Conn) Free() {
 	}
 	e.rb, e.wb, e.msg, e.zb = nil, nil, nil, nil
 	e.start, e.end, e.hold = 0, 0, -1
-	e.s.budget.Release(e.charged)
-	e.charged = 0
+	e.s.budget.Release(e.chargeRB + e.chargeMsg + e.chargeZB)
+	e.chargeRB, e.chargeMsg, e.chargeZB = 0, 0, 0
+}
+
+// grow returns b with room for n more bytes, at twice its capacity or
+// more, having reserved the capacity it adds beyond base in charge. It
+// returns b unchanged and false when the budget refuses.
+func (e *Conn) grow(b []byte, n, base int, charge *int64) ([]byte, bool) {
+	if len(b)+n <= cap(b) {
+		return b, true
+	}
+	c := max(2*cap(b), len(b)+n, base)
+	extra := int64(max(c-base, 0)) - *charge
+	if !e.s.Budget().Reserve(extra) {
+		e.fail = true
+		return b, false
+	}
+	*charge += extra
+	return append(make([]byte, 0, c), b...), true
+}
+
+// growMsg is grow for the message buffer; the Decompressor calls it as
+// a message inflates.
+func (e *Conn) growMsg(dst []byte, n int) ([]byte, error) {
+	dst, ok := e.grow(dst, n, e.s.readBuf, &e.chargeMsg)
+	if !ok {
+		return dst, errBudget
+	}
+	return dst, nil
+}
+
+// uncharge gives back the charge of a buffer that goes back to the pool.
+func (e *Conn) uncharge(charge *int64) {
+	e.s.budget.Release(*charge)
+	*charge = 0
 }
 
 // CloseSent reports whether the connection has queued its close frame:
@@ -243,6 +291,7 @@ func (e *Conn) useDeflate(p deflate.Params) {
 	e.d.AllowedRsv = codec.Rsv1
 	e.comp = deflate.NewCompressor(p, codec.RoleServer, deflate.DefaultLevel)
 	e.decomp = deflate.NewDecompressor(p, codec.RoleServer, e.s.maxMessage)
+	e.decomp.SetGrow(e.growMsg)
 }
 
 // ReadSpace makes room at the end of the read buffer and returns it. It
@@ -259,15 +308,33 @@ func (e *Conn) ReadSpace() []byte {
 	if keep > 0 {
 		e.end = copy(e.rb, e.rb[keep:e.end])
 		e.start -= keep
+		e.wholeEnd -= keep
 		if e.hold >= 0 {
 			e.hold = 0
 		}
 	}
+	// A frame kept whole grows the buffer as its bytes arrive, doubling
+	// when it runs short, never from the length its header declares: a
+	// header alone costs nothing.
+	if e.whole && e.wholeEnd > len(e.rb) && len(e.rb)-e.end < len(e.rb)/4 {
+		rb, ok := e.grow(e.rb[:e.end], min(e.wholeEnd, 2*len(e.rb))-e.end, e.s.readBuf, &e.chargeRB)
+		if !ok {
+			// Nothing more can be read in: let the engine read into
+			// scratch space, which Process ignores as it fails.
+			return e.hdr[:]
+		}
+		e.rb = rb[:cap(rb)]
+	}
 	return e.rb[e.end:]
 }
 
-// Read records n bytes read into ReadSpace.
-func (e *Conn) Read(n int) { e.end += n }
+// Read records n bytes read into ReadSpace. Bytes read into the scratch
+// space ReadSpace gives once the budget has refused more are dropped.
+func (e *Conn) Read(n int) {
+	if !e.fail {
+		e.end += n
+	}
+}
 
 // Process decodes what was read and writes the replies to out: small ones
 // gathered into one write, large echoes with their header in one writev.
@@ -294,6 +361,9 @@ func (e *Conn) GoingAway(out Sink) { e.Fail(out, codec.CloseGoingAway, "server s
 
 func (e *Conn) process(out Sink) (done bool) {
 	e.borrowWrite()
+	if e.fail {
+		return e.overBudget()
+	}
 	for e.start < e.end {
 		if out.Pending() {
 			return false
@@ -305,10 +375,7 @@ func (e *Conn) process(out Sink) (done bool) {
 			}
 			e.whole = err == nil && h.Fin && h.Opcode.IsData() && h.Opcode != codec.OpContinuation &&
 				h.Length <= maxWholeFrame-int64(hn)
-			if need := hn + int(h.Length); e.whole && need > len(e.rb) {
-				e.rb = append(make([]byte, 0, need), e.rb[e.start:e.end]...)[:need]
-				e.start, e.end = 0, e.end-e.start
-			}
+			e.wholeEnd = e.start + hn + int(h.Length)
 		}
 		k, err := e.d.Next(e.rb[e.start:e.end], &e.ev)
 		e.start += k
@@ -334,6 +401,9 @@ func (e *Conn) process(out Sink) (done bool) {
 				}
 				var err error
 				if e.msg, err = e.decomp.AppendChunk(e.msg, ev.Opcode, ev.Payload, ev.End); err != nil {
+					if err == errBudget {
+						return e.overBudget()
+					}
 					e.s.Logf("permessage-deflate: %v", err)
 					var pe *codec.ProtocolError
 					if errors.As(err, &pe) {
@@ -360,6 +430,10 @@ func (e *Conn) process(out Sink) (done bool) {
 				if ev.Start {
 					e.msg = e.msgBuf()
 				}
+				var ok bool
+				if e.msg, ok = e.grow(e.msg, len(ev.Payload), e.s.readBuf, &e.chargeMsg); !ok {
+					return e.overBudget()
+				}
 				e.msg = append(e.msg, ev.Payload...)
 				if ev.End {
 					e.echo(out, ev.Opcode, e.msg)
@@ -381,6 +455,17 @@ func (e *Conn) process(out Sink) (done bool) {
 	return false
 }
 
+// overBudget fails the connection with 1013 when the memory budget
+// refused it more; it reports done.
+func (e *Conn) overBudget() bool {
+	if !e.closeSent {
+		e.s.Logf("memory budget exhausted: closing with 1013")
+		e.s.Count(RefusedMemory)
+	}
+	e.sendClose(errBudget.Code, errBudget.Reason)
+	return true
+}
+
 // echo answers one message.
 func (e *Conn) echo(out Sink, op codec.Opcode, p []byte) {
 	if e.closeSent {
@@ -399,6 +484,12 @@ func (e *Conn) echo(out Sink, op codec.Opcode, p []byte) {
 		var err error
 		if e.zb, err = e.comp.AppendMessage(e.zb[:0], p); err == nil {
 			p, h.Rsv = e.zb, codec.Rsv1
+		}
+		// The compressor grows zb itself; what it grew to is counted
+		// after the fact, bounded as it is by a message already counted.
+		if c := int64(max(cap(e.zb)-e.s.readBuf, 0)); c != e.chargeZB {
+			e.s.budget.add(c - e.chargeZB)
+			e.chargeZB = c
 		}
 	}
 	h.Length = int64(len(p))

@@ -97,6 +97,14 @@ func (b *Budget) Reserve(n int64) bool {
 	}
 }
 
+// add takes n bytes (or gives back -n) whatever the limit, for memory
+// already allocated by code that cannot ask first.
+func (b *Budget) add(n int64) {
+	used := b.used.Add(n)
+	for p := b.peak.Load(); used > p && !b.peak.CompareAndSwap(p, used); p = b.peak.Load() {
+	}
+}
+
 // Release gives back n bytes taken with Reserve.
 func (b *Budget) Release(n int64) {
 	if n > 0 {
