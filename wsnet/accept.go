@@ -17,19 +17,20 @@ import (
 // servers that do not use net/http: it reads the request (buffered holds
 // bytes of it already read), checks it as Upgrade does, sends the 101
 // reply and returns the connection. Frames the client sent right after
-// its request are kept. ctx bounds the handshake (10 seconds when it has
-// no deadline). On failure Accept has sent a 4xx reply and returns the
+// its request are kept. ctx bounds the handshake (opts.HandshakeTimeout
+// when it has no deadline). On failure Accept has sent a 4xx reply and returns the
 // error; the caller closes nc. opts may be nil.
 func Accept(ctx context.Context, nc net.Conn, buffered []byte, opts *ServerOptions) (*Conn, error) {
 	return accept(ctx, nc, buffered, opts, nil)
 }
 
 // Accept is the package's Accept with s's options, for a connection s
-// tracks until it closes. During Shutdown it refuses with 503.
+// tracks until it closes. During Shutdown, and at MaxConns, it refuses
+// with 503.
 func (s *Server) Accept(ctx context.Context, nc net.Conn, buffered []byte) (*Conn, error) {
-	if s.closed() {
-		nc.Write(handshake.AppendReject(nil, http.StatusServiceUnavailable, "server is shutting down\n"))
-		return nil, ErrServerClosed
+	if err := s.refuse(); err != nil {
+		nc.Write(handshake.AppendReject(nil, http.StatusServiceUnavailable, err.Error()+"\n"))
+		return nil, err
 	}
 	return accept(ctx, nc, buffered, &s.ServerOptions, s)
 }
@@ -40,7 +41,7 @@ func accept(ctx context.Context, nc net.Conn, buffered []byte, opts *ServerOptio
 	}
 	deadline, ok := ctx.Deadline()
 	if !ok {
-		deadline = time.Now().Add(handshakeTimeout)
+		deadline = time.Now().Add(opts.handshakeTimeout())
 	}
 	nc.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(aLongTimeAgo) })

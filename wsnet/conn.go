@@ -18,6 +18,11 @@ import (
 // return a *ClosedError (code 1006) that wraps it.
 var ErrKeepaliveTimeout = errors.New("wsnet: keepalive: nothing from the peer within the timeout after a ping")
 
+// ErrWriteTimeout is why a connection ended when its peer took nothing of
+// a write for Options.WriteTimeout. The write returns an error wrapping
+// it, and reads a *ClosedError (code 1006) that wraps it.
+var ErrWriteTimeout = errors.New("wsnet: write timeout: the peer took nothing for the write timeout")
+
 // ErrCloseTimeout is what [Conn.Close] returns when the peer's close
 // frame did not arrive within the close timeout. The connection is closed
 // all the same.
@@ -75,6 +80,12 @@ type Conn struct {
 	readDL  time.Time
 	writeDL time.Time
 
+	// The write timeout: a write deadline the Conn sets itself while the
+	// caller has none, pushed back as writes go on (see armWrite).
+	writeTimeout time.Duration
+	userWriteDL  atomic.Bool  // the caller has a write deadline set
+	armedUntil   atomic.Int64 // the deadline armWrite set, in Unix ns; 0: none
+
 	pingMu  sync.Mutex
 	pings   map[uint64]chan struct{}
 	pingSeq uint64
@@ -114,6 +125,9 @@ func newConn(nc net.Conn, buffered []byte, role codec.Role, params *deflate.Para
 	c.r.Replies = c.w
 	c.r.MaxMessage = c.opts.maxMessage()
 	c.r.OnPong = c.onPong
+	if c.writeTimeout = c.opts.writeTimeout(); c.writeTimeout > 0 {
+		c.w.BeforeWrite = c.armWrite
+	}
 	if params != nil {
 		c.params, c.compressed = *params, true
 		c.opts.compression(c.r, c.w, *params, role)
@@ -186,6 +200,8 @@ func (c *Conn) SetDeadline(t time.Time) error {
 	c.dlMu.Lock()
 	defer c.dlMu.Unlock()
 	c.readDL, c.writeDL = t, t
+	c.userWriteDL.Store(!t.IsZero())
+	c.armedUntil.Store(0)
 	return c.nc.SetDeadline(t)
 }
 
@@ -208,7 +224,27 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 	c.dlMu.Lock()
 	defer c.dlMu.Unlock()
 	c.writeDL = t
+	c.userWriteDL.Store(!t.IsZero())
+	c.armedUntil.Store(0)
 	return c.nc.SetWriteDeadline(t)
+}
+
+// armWrite sets the write timeout's deadline, unless the caller has a
+// deadline of its own or the one set is still more than half the timeout
+// away: a clock read per message, and a deadline set only every half
+// timeout while writes go on. Every write and every chunk of a long frame
+// arms it, so it measures the time the peer takes nothing.
+func (c *Conn) armWrite() {
+	t := c.writeTimeout
+	if t <= 0 || c.userWriteDL.Load() {
+		return
+	}
+	now := time.Now().UnixNano()
+	if c.armedUntil.Load()-now > int64(t/2) {
+		return
+	}
+	c.armedUntil.Store(now + int64(t))
+	c.nc.SetWriteDeadline(time.Unix(0, now+int64(t)))
 }
 
 // aLongTimeAgo is a deadline that has passed: setting it wakes a blocked
@@ -256,6 +292,7 @@ func (b *binding) release() error {
 	defer c.dlMu.Unlock()
 	if b.write {
 		c.nc.SetWriteDeadline(c.writeDL)
+		c.armedUntil.Store(0)
 	} else {
 		c.nc.SetReadDeadline(c.readDL)
 	}

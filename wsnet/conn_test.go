@@ -547,3 +547,51 @@ func TestNextReaderContext(t *testing.T) {
 		t.Fatalf("read %d bytes, %v", len(got), err)
 	}
 }
+
+// TestWriteTimeout: a peer that takes nothing fails the write after the
+// write timeout and closes the connection; one that reads slowly but
+// steadily keeps pushing it back, however long the message takes.
+func TestWriteTimeout(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	cn, _ := rawPair(t) // never read
+	c := NewConn(cn, nil, codec.RoleClient, nil, &Options{WriteTimeout: timeout})
+	big := make([]byte, 1<<20)
+	var err error
+	start := time.Now()
+	within(t, 2*time.Second, "the write", func() {
+		for err == nil {
+			err = c.WriteMessage(context.Background(), codec.OpBinary, big)
+		}
+	})
+	if !errors.Is(err, ErrWriteTimeout) {
+		t.Fatalf("write: %v; want ErrWriteTimeout", err)
+	}
+	t.Logf("failed after %v", time.Since(start))
+	if _, _, err := c.ReadMessage(context.Background(), nil); !errors.Is(err, ErrWriteTimeout) {
+		t.Errorf("read after the timeout: %v", err)
+	}
+
+	// Small socket buffers, so that the message cannot hide in them.
+	const slowTimeout = 100 * time.Millisecond
+	cn, sn := rawPair(t)
+	cn.(*net.TCPConn).SetWriteBuffer(32 << 10)
+	sn.(*net.TCPConn).SetReadBuffer(32 << 10)
+	client := NewConn(cn, nil, codec.RoleClient, nil, &Options{WriteTimeout: slowTimeout})
+	go func() { // reads 32 KiB every 10 ms: about 3 MB/s
+		buf := make([]byte, 32<<10)
+		for {
+			time.Sleep(10 * time.Millisecond)
+			if _, err := sn.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	slow := time.Now()
+	if err := client.WriteMessage(context.Background(), codec.OpBinary, make([]byte, 2<<20)); err != nil {
+		t.Fatalf("write to a slow reader: %v", err)
+	}
+	t.Logf("2 MiB to a slow reader took %v", time.Since(slow))
+	if took := time.Since(slow); took < 2*slowTimeout {
+		t.Errorf("the slow write took %v, not longer than the timeout: the test proves nothing", took)
+	}
+}

@@ -45,6 +45,35 @@
 // connections, as a broadcast does. [NetConn] turns a Conn into a
 // net.Conn that streams bytes over messages.
 //
+// # Limits
+//
+// What a peer can take from a connection is bounded by default, with the
+// defaults of `wsbench serve`, whose flags are named after them, but for
+// keepalive:
+//
+//   - Options.MaxMessage, 32 MiB: larger messages fail with 1009,
+//     compressed or inflated.
+//   - Options.WriteTimeout, 30 s: a peer that takes nothing of a write
+//     for that long is dropped.
+//   - Options.CloseTimeout, 5 s: Close waits no longer for the peer's
+//     close frame.
+//   - Options.KeepaliveInterval, off: the idle timeout; a ping every
+//     interval, and the peer is dropped when nothing answers within
+//     KeepaliveTimeout. Off by default, unlike the server's 120 s,
+//     because only a connection that is being read sees the answers.
+//   - ServerOptions.HandshakeTimeout, 10 s: Accept's opening handshake
+//     (for Upgrade, set http.Server's ReadHeaderTimeout).
+//   - ServerOptions.MaxConns, the descriptor limit less an eighth: a
+//     Server refuses more with 503.
+//
+// Memory per connection is its read and write buffers (8 KiB and 4 KiB)
+// plus what the application reads into: ReadMessage appends to the
+// caller's buffer, so the caller's MaxMessage is the bound, and a
+// compressed message is inflated as it is read, never past MaxMessage.
+// Reading stops while the application does not read, and a writer blocks
+// while the peer does not: TCP's flow control is the backpressure, and the
+// write timeout its limit.
+//
 // # Readers and writers
 //
 // Below Conn, a [Reader] and a [Writer] read and write messages over any

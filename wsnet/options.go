@@ -7,9 +7,18 @@ import (
 	"github.com/wsframe/wsframe/deflate"
 )
 
-// DefaultCloseTimeout is how long [Conn.Close] waits for the peer's close
-// frame when Options.CloseTimeout is zero.
-const DefaultCloseTimeout = 5 * time.Second
+// The defaults of Options and ServerOptions, the same as those of
+// `wsbench serve`.
+const (
+	// DefaultCloseTimeout is how long [Conn.Close] waits for the peer's
+	// close frame.
+	DefaultCloseTimeout = 5 * time.Second
+	// DefaultWriteTimeout is how long a write may wait for a peer that
+	// takes nothing.
+	DefaultWriteTimeout = 30 * time.Second
+	// DefaultHandshakeTimeout bounds [Accept]'s opening handshake.
+	DefaultHandshakeTimeout = 10 * time.Second
+)
 
 // Options configure a [Conn], on either side. The zero value works: no
 // keepalive, the decoder's default message limit, and a closing handshake
@@ -37,6 +46,15 @@ type Options struct {
 	KeepaliveInterval time.Duration
 	KeepaliveTimeout  time.Duration
 
+	// WriteTimeout bounds how long writing may wait on a peer that does
+	// not read: when the socket takes nothing of a frame for that long,
+	// the connection is closed and the write returns an error wrapping
+	// [ErrWriteTimeout]. A peer that keeps reading, however slowly, keeps
+	// pushing it back. 0 means DefaultWriteTimeout, a negative value no
+	// limit; a deadline set with SetWriteDeadline or SetDeadline takes
+	// its place until it is cleared.
+	WriteTimeout time.Duration
+
 	// CloseTimeout bounds how long [Conn.Close] waits for the peer's
 	// close frame (and for a blocked writer to finish its frame) before it
 	// closes the connection anyway; 0 means DefaultCloseTimeout.
@@ -55,6 +73,16 @@ func (o *Options) closeTimeout() time.Duration {
 		return o.CloseTimeout
 	}
 	return DefaultCloseTimeout
+}
+
+func (o *Options) writeTimeout() time.Duration {
+	switch {
+	case o.WriteTimeout < 0:
+		return 0
+	case o.WriteTimeout == 0:
+		return DefaultWriteTimeout
+	}
+	return o.WriteTimeout
 }
 
 func (o *Options) maxMessage() int64 {

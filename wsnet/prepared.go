@@ -123,6 +123,7 @@ func (c *Conn) WritePreparedMessage(ctx context.Context, pm *PreparedMessage) er
 	if err != nil {
 		return err
 	}
+	c.armWrite()
 	if err := c.w.lockWhole(ctx); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package wsnet
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/deflate"
 	"github.com/wsframe/wsframe/handshake"
+	"github.com/wsframe/wsframe/internal/fdlimit"
 )
 
 // ServerOptions configure the server's side of the opening handshake and
@@ -34,6 +36,34 @@ type ServerOptions struct {
 	// (RFC 7692) on these terms, and the connection then compresses and
 	// inflates messages itself. nil declines compression.
 	Compression *deflate.ServerOptions
+
+	// HandshakeTimeout bounds Accept's opening handshake when its context
+	// has no deadline; 0 means DefaultHandshakeTimeout. (Upgrade's request
+	// is read by net/http: set http.Server's ReadHeaderTimeout.)
+	HandshakeTimeout time.Duration
+
+	// MaxConns caps the connections a Server holds: beyond it, Upgrade
+	// answers 503 and Accept refuses. 0 means the descriptor limit less
+	// an eighth of it, as for `wsbench serve`; a negative value, no cap.
+	// The package-level Upgrade and Accept track nothing and ignore it.
+	MaxConns int
+}
+
+func (o *ServerOptions) handshakeTimeout() time.Duration {
+	if o.HandshakeTimeout > 0 {
+		return o.HandshakeTimeout
+	}
+	return DefaultHandshakeTimeout
+}
+
+func (o *ServerOptions) maxConns() int {
+	switch {
+	case o.MaxConns < 0:
+		return math.MaxInt
+	case o.MaxConns == 0:
+		return fdlimit.MaxConns()
+	}
+	return o.MaxConns
 }
 
 // Upgrade answers a net/http request for a WebSocket: it checks the
@@ -89,20 +119,33 @@ type Server struct {
 // Shutdown has begun.
 var ErrServerClosed = errors.New("wsnet: server is shutting down")
 
+// ErrTooManyConns is returned by a Server's Upgrade and Accept at
+// ServerOptions.MaxConns.
+var ErrTooManyConns = errors.New("wsnet: server is at its connection cap")
+
 // Upgrade is the package's Upgrade with s's options, for a connection s
-// tracks until it closes. During Shutdown it refuses with 503.
+// tracks until it closes. During Shutdown, and at MaxConns, it refuses
+// with 503.
 func (s *Server) Upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error) {
-	if s.closed() {
-		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
-		return nil, ErrServerClosed
+	if err := s.refuse(); err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return nil, err
 	}
 	return upgrade(w, r, &s.ServerOptions, s)
 }
 
-func (s *Server) closed() bool {
+// refuse says why s takes no more connections now, if it does not: it is
+// shutting down, or at MaxConns.
+func (s *Server) refuse() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.shutdown
+	switch {
+	case s.shutdown:
+		return ErrServerClosed
+	case len(s.conns) >= s.maxConns():
+		return ErrTooManyConns
+	}
+	return nil
 }
 
 // track adds c to s (when s is not nil) and starts it, or closes c with
@@ -117,6 +160,12 @@ func (s *Server) track(c *Conn) error {
 		s.mu.Unlock()
 		c.Close(codec.CloseGoingAway, "server is shutting down")
 		return ErrServerClosed
+	}
+	if len(s.conns) >= s.maxConns() {
+		// Others upgraded since refuse looked: 1013, try again later.
+		s.mu.Unlock()
+		c.Close(codec.CloseTryAgainLater, "server is at its connection cap")
+		return ErrTooManyConns
 	}
 	if s.conns == nil {
 		s.conns = make(map[*Conn]struct{})
@@ -177,7 +226,3 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
-
-// handshakeTimeout bounds Accept's handshake when its context has no
-// deadline.
-const handshakeTimeout = 10 * time.Second

@@ -229,3 +229,38 @@ func TestUpgradeRejects(t *testing.T) {
 	}
 	c.CloseNow()
 }
+
+// TestServerMaxConns: at the cap a Server refuses with 503, and takes
+// connections again once one closes.
+func TestServerMaxConns(t *testing.T) {
+	s := &wsnet.Server{ServerOptions: wsnet.ServerOptions{MaxConns: 2}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, err := s.Upgrade(w, r); err == nil {
+			echo(context.Background(), c)
+		}
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var open []*wsnet.Conn
+	for range 2 {
+		c, err := wsnet.Dial(ctx, wsURL(srv, "/"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseNow()
+		open = append(open, c)
+	}
+	if _, err := wsnet.Dial(ctx, wsURL(srv, "/"), nil); !errors.Is(err, handshake.ErrStatus) || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("third Dial: %v; want 503", err)
+	}
+	open[0].Close(codec.CloseNormal, "")
+	for deadline := time.Now().Add(2 * time.Second); s.Len() > 1 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	c, err := wsnet.Dial(ctx, wsURL(srv, "/"), nil)
+	if err != nil {
+		t.Fatalf("Dial after one closed: %v", err)
+	}
+	c.CloseNow()
+}

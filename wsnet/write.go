@@ -2,6 +2,7 @@ package wsnet
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/wsframe/wsframe/codec"
@@ -16,6 +17,7 @@ func (c *Conn) WriteMessage(ctx context.Context, op codec.Opcode, p []byte) erro
 	if op != codec.OpText && op != codec.OpBinary {
 		return codec.ErrNotDataOpcode
 	}
+	c.armWrite()
 	if err := c.w.lockWhole(ctx); err != nil {
 		return err
 	}
@@ -51,12 +53,14 @@ type connMessageWriter struct {
 }
 
 func (m *connMessageWriter) Write(p []byte) (int, error) {
+	m.c.armWrite()
 	b := m.c.bind(m.ctx, true)
 	n, err := m.c.w.mw.Write(p)
 	return n, m.c.writeEnd(b, err)
 }
 
 func (m *connMessageWriter) Close() error {
+	m.c.armWrite()
 	b := m.c.bind(m.ctx, true)
 	return m.c.writeEnd(b, m.c.w.mw.Close())
 }
@@ -65,11 +69,21 @@ func (m *connMessageWriter) Close() error {
 // caused, and closes the connection when the write broke the stream of
 // frames.
 func (c *Conn) writeEnd(b *binding, err error) error {
-	if cerr := b.release(); cerr != nil && err != nil && isTimeout(err) {
-		err = cerr
+	if err == nil {
+		b.release()
+		return nil
 	}
-	if err != nil && c.w.broken() {
+	if cerr := b.release(); cerr != nil && isTimeout(err) {
+		return cerr
+	}
+	switch {
+	case c.w.broken():
 		c.closeNow(err)
+	case isTimeout(err) && c.writeTimeout > 0 && !c.userWriteDL.Load():
+		// The Conn's own deadline: the peer took nothing for the
+		// write timeout.
+		c.closeNow(ErrWriteTimeout)
+		err = fmt.Errorf("%w (%w)", ErrWriteTimeout, err)
 	}
 	return err
 }

@@ -26,6 +26,10 @@ const copyMax = 2 << 10
 // time, so that the Writer's buffer does not grow with the message.
 const maskChunk = 64 << 10
 
+// writeChunk is how much of a server's large payload one write takes, so
+// that a write timeout can count progress between chunks.
+const writeChunk = 256 << 10
+
 // MessageCompressor compresses messages for a [Writer];
 // *deflate.Compressor implements it. AppendChunk appends to dst the
 // compressed bytes of p, the next part of a message, that are ready;
@@ -65,6 +69,13 @@ type Writer struct {
 	// first write.
 	Compress    MessageCompressor
 	CompressMin int
+
+	// BeforeWrite, when set, is called before each control frame and
+	// between the chunks of a long data frame (64 KiB masked, 256 KiB
+	// unmasked), with the frame lock held: a connection uses it to keep a
+	// write timeout ahead of writes, pushing it back while the peer keeps
+	// reading.
+	BeforeWrite func()
 
 	// msgMu is held by the message being written; see acquire.
 	msgMu    sync.Mutex
@@ -215,12 +226,16 @@ func (w *Writer) writeFrame(h codec.Header, p []byte, committed bool) error {
 				return nil
 			}
 			w.buf, started = w.buf[:0], true
+			w.beforeWrite()
 		}
 	case len(p) <= copyMax:
 		w.buf = append(w.buf, p...)
 		return w.write(w.buf, committed)
 	default:
-		w.iov = [2][]byte{w.buf, p}
+		// The header and the first chunk in one writev, then the rest a
+		// chunk at a time, so that BeforeWrite runs between chunks.
+		first := p[:min(len(p), writeChunk)]
+		w.iov = [2][]byte{w.buf, first}
 		w.bufs = w.iov[:]
 		n, err := w.bufs.WriteTo(w.dst)
 		w.iov = [2][]byte{}
@@ -231,7 +246,21 @@ func (w *Writer) writeFrame(h codec.Header, p []byte, committed bool) error {
 				w.keep(nil, p[n-hl:], [4]byte{}, -1)
 			}
 		}
+		for p = p[len(first):]; err == nil && len(p) > 0; p = p[min(len(p), writeChunk):] {
+			w.beforeWrite()
+			var k int
+			if k, err = w.dst.Write(p[:min(len(p), writeChunk)]); err != nil {
+				w.keep(nil, p[k:], [4]byte{}, -1)
+			}
+		}
 		return w.failed(err)
+	}
+}
+
+// beforeWrite calls BeforeWrite, if set.
+func (w *Writer) beforeWrite() {
+	if w.BeforeWrite != nil {
+		w.BeforeWrite()
 	}
 }
 
@@ -296,6 +325,7 @@ func (w *Writer) control(op codec.Opcode, payload []byte) error {
 }
 
 func (w *Writer) controlLocked(op codec.Opcode, payload []byte) error {
+	w.beforeWrite()
 	if err := w.ready(); err != nil {
 		return err
 	}
@@ -315,6 +345,7 @@ func (w *Writer) controlLocked(op codec.Opcode, payload []byte) error {
 func (w *Writer) WriteClose(code codec.CloseCode, reason string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.beforeWrite()
 	if err := w.ready(); err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package echo
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/wsframe/wsframe/internal/fdlimit"
 )
 
 // Limits are what the echo server grants one client and all of them
@@ -61,7 +63,7 @@ func (l Limits) withDefaults() Limits {
 	set(&l.WriteTimeout, DefaultWriteTimeout)
 	set(&l.CloseTimeout, DefaultCloseTimeout)
 	if l.MaxConns <= 0 {
-		l.MaxConns = DefaultMaxConns()
+		l.MaxConns = fdlimit.MaxConns()
 	}
 	if l.MaxBuffered <= 0 {
 		l.MaxBuffered = DefaultMaxBuffered

@@ -1,7 +1,7 @@
 //go:build !unix
 
-package echo
+package fdlimit
 
-// DefaultMaxConns is MaxConns's default where the descriptor limit is not
-// known: 65536.
-func DefaultMaxConns() int { return 1 << 16 }
+// MaxConns is the default cap on a server's connections where the
+// descriptor limit is not known: 65536.
+func MaxConns() int { return 1 << 16 }

@@ -1,13 +1,13 @@
 //go:build unix
 
-package echo
+package fdlimit
 
 import "golang.org/x/sys/unix"
 
-// DefaultMaxConns is MaxConns's default: the soft descriptor limit less
-// an eighth of it, and at least 32, left for the listener, the process's
-// own files and descriptors that are closing.
-func DefaultMaxConns() int {
+// MaxConns is the default cap on a server's connections: the soft
+// descriptor limit less an eighth of it, and at least 32, left for the
+// listener, the process's own files and descriptors that are closing.
+func MaxConns() int {
 	var rl unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || rl.Cur == unix.RLIM_INFINITY || rl.Cur > 1<<20 {
 		return 1 << 16

@@ -1,0 +1,3 @@
+// Package fdlimit derives the default connection cap of the module's
+// servers from the process's descriptor limit.
+package fdlimit
