@@ -8,9 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"testing"
 	"time"
 
@@ -21,23 +18,9 @@ import (
 	"github.com/wsframe/wsframe/internal/testenv"
 )
 
-// wsbenchBin is the wsbench binary built for these tests.
-var wsbenchBin string
-
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "wsframe-interop")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	wsbenchBin = filepath.Join(dir, "wsbench")
-	out, err := exec.Command("go", "build", "-o", wsbenchBin, "github.com/wsframe/wsframe/cmd/wsbench").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "building wsbench: %v\n%s", err, out)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	testenv.RemoveWsbench()
 	os.Exit(code)
 }
 
@@ -51,9 +34,8 @@ type serveProc struct {
 // ends (testenv.Start interrupts it then, as Ctrl-C would).
 func startServe(t *testing.T, args ...string) serveProc {
 	t.Helper()
-	p := testenv.Start(t, nil, wsbenchBin, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
-	m := p.Match(t, regexp.MustCompile(`http://([0-9.:]+)/`), 10*time.Second)
-	return serveProc{p, m[1]}
+	p, addr := testenv.Serve(t, nil, "", args...)
+	return serveProc{p, addr}
 }
 
 // need skips t when a peer is missing, saying how to get it.

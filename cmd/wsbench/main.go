@@ -4,6 +4,7 @@
 //
 //	wsbench [-json] [-quick]
 //	wsbench serve [-addr 127.0.0.1:9001] [-engine epoll|goroutine] [-max-message N] [-deflate=false] [-v]
+//	wsbench serve [-handshake-timeout D] [-idle-timeout D] [-write-timeout D] [-max-conns N] [-max-buffered N]
 //	wsbench client -url ws://HOST:PORT/PATH [-conns N] [-size N] [-duration D] [-pipeline N] [-binary] [-rate R] [-json]
 //	wsbench conform -url ws://HOST:PORT/PATH [-cases 1,6.4,H] [-timeout D] [-deflate=false] [-json] [-list]
 //
@@ -16,7 +17,11 @@
 // article this project started from, which sends "Can you hear me?" over
 // a WebSocket to /seed; /seed answers every text message with "Loud and
 // clear!", and every other path echoes. It shuts down on SIGINT or
-// SIGTERM, sending close 1001 to open connections.
+// SIGTERM, sending close 1001 to open connections. It defends itself
+// against clients that would exhaust it: every phase of a connection has
+// a timeout, connections are capped (accepting pauses at the cap or when
+// descriptors run out), and a memory budget bounds what all connections
+// hold together; /stats counts what the defences did.
 //
 // client is a load generator for any echo server. It checks every echo
 // byte for byte, reports throughput and latency percentiles, and exits

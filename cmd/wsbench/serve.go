@@ -30,6 +30,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	useDeflate := fs.Bool("deflate", true, "accept permessage-deflate (RFC 7692) when a client offers it, as browsers do")
 	takeover := fs.Bool("deflate-takeover", false, "with -deflate, keep compression context between messages in both directions (better ratio; with 15-bit windows about 0.9 MB per connection) instead of asking for no context takeover (state pooled between messages)")
 	windowBits := fs.Int("deflate-window", 15, "with -deflate, the most window bits (8 to 15) the server compresses with and lets clients compress with; under 15, context takeover keeps only the window per connection, at some CPU cost per message")
+	var lim echo.Limits
+	fs.DurationVar(&lim.HandshakeTimeout, "handshake-timeout", echo.DefaultHandshakeTimeout, "close a connection whose opening handshake has not completed by then")
+	fs.DurationVar(&lim.IdleTimeout, "idle-timeout", echo.DefaultIdleTimeout, "ping a WebSocket connection silent for that long, and close it if nothing arrives within -ping-timeout")
+	fs.DurationVar(&lim.PingTimeout, "ping-timeout", echo.DefaultPingTimeout, "how long the idle ping waits for any byte")
+	fs.DurationVar(&lim.WriteTimeout, "write-timeout", echo.DefaultWriteTimeout, "close a connection whose client takes none of its pending output for that long")
+	fs.DurationVar(&lim.CloseTimeout, "close-timeout", echo.DefaultCloseTimeout, "how long a closing handshake the server starts waits for the client's close")
+	fs.IntVar(&lim.MaxConns, "max-conns", 0, "most open connections; at the cap the server stops accepting until one closes (0: the descriptor limit less an eighth of it)")
+	fs.Int64Var(&lim.MaxBuffered, "max-buffered", echo.DefaultMaxBuffered, "memory budget of the whole server, in bytes: unfinished messages, inflated data, frames kept whole and output waiting for slow clients; a connection that would exceed it is closed with 1013")
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
@@ -44,12 +52,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fs.fail("-deflate-window must be from 8 to 15 (RFC 7692 §7.1.2), not %d", *windowBits)
 	case *grace < 0:
 		return fs.fail("-grace must not be negative, not %v", *grace)
+	case lim.HandshakeTimeout <= 0 || lim.IdleTimeout <= 0 || lim.PingTimeout <= 0 || lim.WriteTimeout <= 0 || lim.CloseTimeout <= 0:
+		return fs.fail("the timeouts must be positive")
+	case lim.MaxConns < 0 || lim.MaxBuffered <= 0:
+		return fs.fail("-max-conns must not be negative, and -max-buffered must be positive")
 	}
 	var logger *log.Logger
 	if *verbose {
 		logger = log.New(stderr, "wsbench: ", log.LstdFlags)
 	}
 	s := echo.NewServer(*maxMessage, *readBuf, *writeBuf, logger)
+	s.Limits = lim
 	if *useDeflate {
 		s.Deflate = &deflate.ServerOptions{ServerNoContextTakeover: !*takeover, ClientNoContextTakeover: !*takeover,
 			ServerMaxWindowBits: *windowBits, ClientMaxWindowBits: *windowBits}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log"
 	"net/http"
+	"runtime"
 	"runtime/metrics"
 	"strconv"
 	"sync"
@@ -146,8 +147,11 @@ func (s *Server) PlainResponse(head []byte) []byte {
 		status, body = "405 Method Not Allowed", []byte("only GET is served here\n")
 	case string(parts[1]) == "/":
 		status, ctype, body = "200 OK", "text/html; charset=utf-8", demoPage
-	case string(parts[1]) == "/stats":
+	case string(parts[1]) == "/stats" || string(parts[1]) == "/stats?gc=1":
 		status, ctype = "200 OK", "application/json"
+		if string(parts[1]) == "/stats?gc=1" {
+			runtime.GC() // what the heap holds, not what it has yet to sweep
+		}
 		body, _ = json.Marshal(s.Stats())
 	}
 	out := []byte("HTTP/1.1 " + status + "\r\nContent-Type: " + ctype + "\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n")
