@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -28,17 +27,35 @@ const Available = true
 // out round-robin. The HTTP side is sans-I/O: handshake.ParseRequest on
 // the bytes read, AppendResponse or AppendReject for the reply, and the
 // demo page or /stats for plain GETs.
+//
+// The engine defends itself as echo.Limits say: each loop keeps its
+// connections' deadlines in a timer wheel (wheel_linux.go, timeouts_linux.go),
+// loop 0 stops accepting at MaxConns or when descriptors run out
+// (accept_linux.go), and output the socket does not take is held within
+// the server's memory budget (output_linux.go).
 type epollEngine struct {
 	s     *echo.Server
+	lim   *echo.Limits
 	ln    net.Listener
 	lf    *os.File // a dup of ln's socket, for epoll; it owns lfd
 	lfd   int
 	loops []*eloop
 	next  atomic.Uint32
 	wg    sync.WaitGroup
+	base  time.Time // the engine's clock counts from here; see clock
 
 	closing  atomic.Bool
 	deadline atomic.Int64 // unix ns after which shutdown closes what is left
+
+	open atomic.Int64 // connections open, against MaxConns
+
+	// Accepting stops at MaxConns, or on an error such as EMFILE, by
+	// taking the listener out of loop 0's epoll set.
+	amu     sync.Mutex   // guards pausing and resuming
+	paused  atomic.Int32 // why accepting stopped: 0 (it did not), pausedCap or pausedErr
+	retryAt atomic.Int64 // when loop 0 tries again after an error, on the engine's clock; 0 none
+	backoff time.Duration
+	episode bool // accepting has stopped since the backlog was last empty; loop 0's
 }
 
 // eloop is one event loop.
@@ -46,10 +63,21 @@ type eloop struct {
 	e      *epollEngine
 	epfd   int
 	wakefd int
-	mu     sync.Mutex // guards conns: loop 0 adds to every loop
+	mu     sync.Mutex // guards conns and fresh: loop 0 adds to every loop
 	conns  map[int]*econn
 	events [256]unix.EpollEvent
 	bufs   *echo.Buffers // lent to the loop's connections while they use them
+	spare  spares        // copy buffers for output, lent the same way
+
+	now   int64 // the engine's clock, read once per wakeup of the loop
+	wheel wheel
+
+	// Connections loop 0 accepted for this loop, not in its wheel yet.
+	// A loop with no connections waits without a timeout (asleep), and
+	// loop 0 wakes it for a fresh one, whose handshake deadline runs.
+	fresh  []*econn
+	nfresh atomic.Int32
+	asleep atomic.Bool
 }
 
 // econn is one connection of the epoll engine.
@@ -59,14 +87,28 @@ type econn struct {
 	fd         int
 	head       []byte // the request head while it arrives
 	closing    bool   // close once the pending output is written
+	broken     bool   // output failed or was refused: close, write nothing more
+	closed     bool
 	iov        [3][]byte
 	iovecs     [3]unix.Iovec // for writev: unix.Writev would allocate its own on every call
 
 	// Output the socket did not take yet, in order: out (copied), ref
 	// (borrowed: the rest of a large payload, left where it is in the read
 	// or message buffer, which nothing touches while output is pending,
-	// since the connection does not read then), tail (copied).
+	// since the connection does not read then), tail (copied). charged is
+	// what out and tail hold of the server's memory budget.
 	out, ref, tail []byte
+	charged        int64
+
+	// Times on the engine's clock, from which deadline works out the
+	// connection's deadline when its wheel entry fires; at is that entry's
+	// tick. A read stores lastRead, and that is all a message costs.
+	at       int64
+	born     int64 // accepted
+	lastRead int64 // the last read that returned bytes, or output drained
+	pingFor  int64 // lastRead when the idle ping went out
+	wrote    int64 // output became pending, or the socket last took some
+	closeAt  int64 // the server sent its close frame first; 0 it did not
 }
 
 // Listen serves s on addr with the epoll engine. It returns the address
@@ -77,7 +119,9 @@ func Listen(s *echo.Server, addr string) (net.Addr, func(grace time.Duration), e
 	if err != nil {
 		return nil, nil, err
 	}
-	e := &epollEngine{s: s, ln: ln}
+	// The clock starts a second back, so that no time on it is 0, which
+	// the connections' time fields keep for "not set".
+	e := &epollEngine{s: s, lim: s.Lim(), ln: ln, base: time.Now().Add(-time.Second)}
 	if err := e.start(); err != nil {
 		e.release()
 		return nil, nil, err
@@ -99,6 +143,9 @@ func Listen(s *echo.Server, addr string) (net.Addr, func(grace time.Duration), e
 	return ln.Addr(), stop, nil
 }
 
+// clock returns the engine's time: monotonic nanoseconds since base.
+func (e *epollEngine) clock() int64 { return int64(time.Since(e.base)) }
+
 // start makes the listening descriptor and one loop per P, without
 // running them. On error, release frees what it made.
 func (e *epollEngine) start() error {
@@ -117,7 +164,7 @@ func (e *epollEngine) start() error {
 		}
 		e.loops = append(e.loops, l)
 	}
-	return unix.EpollCtl(e.loops[0].epfd, unix.EPOLL_CTL_ADD, e.lfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(e.lfd)})
+	return e.watchListener(unix.EPOLL_CTL_ADD)
 }
 
 // release closes the listener, its duplicate and the descriptors of loops
@@ -132,12 +179,16 @@ func (e *epollEngine) release() {
 	e.ln.Close()
 }
 
+// newLoop makes a loop's epoll set and wake descriptor.
 func newLoop(e *epollEngine) (*eloop, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
 	l := &eloop{e: e, epfd: epfd, wakefd: -1, conns: map[int]*econn{}, bufs: echo.NewBuffers(e.s)}
+	l.wheel.res = tickFor(minTimeout(e.lim))
+	l.now = e.clock()
+	l.wheel.tick = l.now / l.wheel.res
 	if l.wakefd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err == nil {
 		err = unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, l.wakefd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(l.wakefd)})
 	}
@@ -156,110 +207,181 @@ func (l *eloop) closeFDs() {
 	}
 }
 
+// wake makes the loop's epoll_wait return.
 func (l *eloop) wake() {
 	var one = [8]byte{1}
 	unix.Write(l.wakefd, one[:])
 }
 
+// run is the loop: wait for events or the next tick, act on the events,
+// then on the deadlines that passed.
 func (l *eloop) run() {
 	defer l.e.wg.Done()
-	defer func() {
-		l.mu.Lock()
-		for _, c := range l.conns {
-			unix.Close(c.fd)
-			l.e.s.Closed()
-		}
-		l.conns = nil
-		l.mu.Unlock()
-		l.closeFDs()
-	}()
+	defer l.closeFDs()
+	defer l.closeAll()
 	shutdownSent := false
 	for {
-		timeout := -1
 		if l.e.closing.Load() {
 			if !shutdownSent {
 				l.goingAway()
 				shutdownSent = true
 			}
-			l.mu.Lock()
-			left := len(l.conns)
-			l.mu.Unlock()
-			if left == 0 || time.Now().UnixNano() > l.e.deadline.Load() {
+			if l.done() {
 				return
 			}
-			timeout = 50
 		}
+		timeout := l.timeout()
 		n, err := unix.EpollWait(l.epfd, l.events[:], timeout)
+		if timeout < 0 {
+			l.asleep.Store(false)
+		}
 		if err != nil && err != unix.EINTR {
 			l.e.s.Logf("epoll_wait: %v", err)
 			return
 		}
+		l.now = l.e.clock()
+		l.takeFresh()
 		for i := 0; i < n; i++ {
-			ev := &l.events[i]
-			fd := int(ev.Fd)
-			switch fd {
-			case l.e.lfd:
-				l.e.accept()
-				continue
-			case l.wakefd:
-				var b [8]byte
-				unix.Read(l.wakefd, b[:])
-				continue
-			}
-			l.mu.Lock()
-			c := l.conns[fd]
-			l.mu.Unlock()
-			if c == nil {
-				continue
-			}
-			if ev.Events&unix.EPOLLOUT != 0 {
-				c.drain()
-			}
-			if ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 && !c.Pending() {
-				c.readable()
-			}
+			l.handle(&l.events[i])
 		}
+		l.expire()
 	}
 }
 
-// accept takes every pending connection and gives each to a loop.
-func (e *epollEngine) accept() {
-	for {
-		fd, _, err := unix.Accept4(e.lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-		if err != nil {
-			if err != unix.EAGAIN && err != unix.EINTR {
-				e.s.Logf("accept: %v", err)
-			}
-			return
-		}
-		if e.closing.Load() {
-			unix.Close(fd)
-			continue
-		}
-		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-		l := e.loops[int(e.next.Add(1))%len(e.loops)]
-		c := &econn{l: l, fd: fd, head: make([]byte, 0, 1024)}
-		l.mu.Lock()
-		l.conns[fd] = c
-		l.mu.Unlock()
-		e.s.Opened()
-		if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd)}); err != nil {
-			c.close()
-		}
-	}
+// done reports, during shutdown, whether the loop may end: its
+// connections are gone, or the grace period is over.
+func (l *eloop) done() bool {
+	l.mu.Lock()
+	left := len(l.conns)
+	l.mu.Unlock()
+	return left == 0 || time.Now().UnixNano() > l.e.deadline.Load()
 }
 
-func (c *econn) close() {
-	c.l.mu.Lock()
-	if _, ok := c.l.conns[c.fd]; !ok {
-		c.l.mu.Unlock()
+// timeout returns epoll_wait's timeout in milliseconds: until the next
+// tick while the loop has connections, until loop 0 tries to accept
+// again, 50 ms while shutting down; otherwise none, and then loop 0
+// wakes the loop when it hands it a connection.
+func (l *eloop) timeout() int {
+	ms := -1
+	if l.wheel.n > 0 {
+		ms = msUntil(l.wheel.next() - l.now)
+	}
+	if l == l.e.loops[0] {
+		if r := l.e.retryAt.Load(); r != 0 {
+			ms = earlier(ms, msUntil(r-l.now))
+		}
+	}
+	if l.e.closing.Load() {
+		ms = earlier(ms, 50)
+	}
+	if ms < 0 {
+		// Loop 0 stores nfresh, then loads asleep; this loop stores
+		// asleep, then loads nfresh: one of them sees the other's store.
+		l.asleep.Store(true)
+		if l.nfresh.Load() != 0 {
+			l.asleep.Store(false)
+			ms = 0
+		}
+	}
+	return ms
+}
+
+// msUntil rounds ns up to whole milliseconds, at least 0.
+func msUntil(ns int64) int {
+	return int(max(0, (ns+int64(time.Millisecond)-1)/int64(time.Millisecond)))
+}
+
+// earlier returns the shorter of two epoll_wait timeouts, -1 being none.
+func earlier(a, b int) int {
+	if a < 0 || (b >= 0 && b < a) {
+		return b
+	}
+	return a
+}
+
+// handle acts on one event.
+func (l *eloop) handle(ev *unix.EpollEvent) {
+	fd := int(ev.Fd)
+	switch fd {
+	case l.e.lfd:
+		l.e.accept(l.now)
+		return
+	case l.wakefd:
+		var b [8]byte
+		unix.Read(l.wakefd, b[:])
 		return
 	}
-	delete(c.l.conns, c.fd)
-	c.l.mu.Unlock()
-	unix.EpollCtl(c.l.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
+	l.mu.Lock()
+	c := l.conns[fd]
+	l.mu.Unlock()
+	if c == nil {
+		return
+	}
+	if ev.Events&unix.EPOLLOUT != 0 {
+		c.drain()
+	}
+	switch {
+	case c.closed:
+	case c.Pending():
+		// Only EPOLLOUT is watched now, but hang-ups and errors come
+		// anyway: a peer that is gone takes no more output.
+		if ev.Events&(unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			c.close()
+		}
+	case ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0:
+		c.readable()
+	}
+}
+
+// closeAll closes every connection left when the loop ends. It leaves
+// conns nil, so that loop 0 closes what it accepts for this loop from
+// now on instead of handing it over.
+func (l *eloop) closeAll() {
+	l.mu.Lock()
+	conns := l.conns
+	l.conns, l.fresh = nil, nil
+	l.mu.Unlock()
+	for _, c := range conns {
+		c.close()
+	}
+}
+
+// snapshot returns the loop's connections, for acting on each without
+// holding mu, which close takes.
+func (l *eloop) snapshot() []*econn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	conns := make([]*econn, 0, len(l.conns))
+	for _, c := range l.conns {
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+// close ends the connection, whatever state it is in: every way a
+// connection ends comes here, once. It gives back what the connection
+// holds: its descriptor, its wheel entry, its output buffers and their
+// share of the budget, the protocol side's lent buffers and share, and
+// its place under MaxConns.
+func (c *econn) close() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	l := c.l
+	l.mu.Lock()
+	delete(l.conns, c.fd)
+	l.mu.Unlock()
+	l.wheel.remove(c)
+	unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
 	unix.Close(c.fd)
-	c.l.e.s.Closed()
+	c.dropOutput()
+	if c.Conn != nil {
+		c.Conn.Free()
+	}
+	c.head = nil
+	l.e.s.Closed()
+	l.e.closed()
 }
 
 // readable reads once and acts on what arrived.
@@ -281,6 +403,7 @@ func (c *econn) readable() {
 		c.close() // EOF or error: the peer is gone
 		return
 	}
+	c.lastRead = c.l.now // the idle deadline moves on; the wheel sees it when it fires
 	if c.Conn == nil {
 		c.head = c.head[:len(c.head)+n]
 		c.handshake()
@@ -295,14 +418,29 @@ func (c *econn) work() {
 	if c.Process(c) {
 		c.closing = true
 	}
-	if c.Pending() {
-		return
-	}
-	if c.closing {
+	c.settle()
+}
+
+// settle acts on the state the protocol side left an upgraded connection
+// in: close it if its output failed, or once its output is out if it is
+// done; start the close timeout if the server sent its close frame first;
+// give the lent buffers back if it is idle.
+func (c *econn) settle() {
+	if c.broken {
 		c.close()
 		return
 	}
-	c.Release()
+	if !c.closing && c.closeAt == 0 && c.CloseSent() {
+		c.closeAt = c.l.now
+		c.l.schedule(c)
+	}
+	switch {
+	case c.Pending():
+	case c.closing:
+		c.close()
+	default:
+		c.Release()
+	}
 }
 
 // handshake answers the request head once it is complete.
@@ -318,7 +456,8 @@ func (c *econn) handshake() {
 		c.Conn, reply = s.Open(buf[:0], &req, c.head[n:], c.l.bufs)
 		c.Writev(reply, nil, nil)
 		c.head = nil
-		c.work() // frames that came with the request
+		c.l.schedule(c) // the handshake deadline gives way to the idle one
+		c.work()        // frames that came with the request
 		return
 	}
 	var he *handshake.Error
@@ -329,140 +468,22 @@ func (c *econn) handshake() {
 		c.Writev(handshake.AppendReject(nil, he.Status, he.Rule), nil, nil)
 	}
 	c.closing = true
-	if !c.Pending() {
+	if c.broken || !c.Pending() {
 		c.close()
 	}
-}
-
-// Writev writes a, b and d in order; what the socket does not take is
-// kept as pending output, and the connection waits for EPOLLOUT instead of
-// reading. a holds replies, b and d possibly a header and a large payload;
-// the payload's rest is borrowed, not copied.
-func (c *econn) Writev(a, b, d []byte) error {
-	if c.Pending() {
-		c.tail = append(append(append(c.tail, a...), b...), d...)
-		return nil
-	}
-	k := 0
-	for _, b := range [3][]byte{a, b, d} {
-		if len(b) > 0 {
-			c.iov[k] = b
-			k++
-		}
-	}
-	n, err := c.send(c.iov[:k])
-	for i, b := range c.iov[:k] {
-		switch {
-		case n >= len(b):
-			n -= len(b)
-		case i == k-1 && len(b) > echo.SmallEcho:
-			c.ref = b[n:] // a large payload: borrow it
-			n = 0
-		default:
-			c.out = append(c.out, b[n:]...)
-			n = 0
-		}
-	}
-	c.iov = [3][]byte{}
-	if err != nil {
-		c.out, c.ref, c.tail = c.out[:0], nil, c.tail[:0]
-		c.closing = true
-		return err
-	}
-	if c.Pending() {
-		unix.EpollCtl(c.l.epfd, unix.EPOLL_CTL_MOD, c.fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLRDHUP, Fd: int32(c.fd)})
-	}
-	return nil
-}
-
-// send writes bufs with one write or writev and returns how much the
-// socket took; EAGAIN is not an error.
-func (c *econn) send(bufs [][]byte) (int, error) {
-	var n int
-	var err error
-	switch len(bufs) {
-	case 0:
-		return 0, nil
-	case 1:
-		n, err = unix.Write(c.fd, bufs[0])
-	default:
-		for i, b := range bufs {
-			c.iovecs[i].Base = &b[0]
-			c.iovecs[i].SetLen(len(b))
-		}
-		r, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(c.fd), uintptr(unsafe.Pointer(&c.iovecs[0])), uintptr(len(bufs)))
-		n = int(r)
-		if errno != 0 {
-			n, err = 0, errno
-		}
-		c.iovecs = [3]unix.Iovec{}
-	}
-	if err == unix.EAGAIN || err == unix.EINTR {
-		return max(n, 0), nil
-	}
-	return max(n, 0), err
-}
-
-// Pending reports whether output waits for the socket to take it.
-func (c *econn) Pending() bool { return len(c.out)+len(c.ref)+len(c.tail) > 0 }
-
-// drain writes pending output; once it is all out, the connection reads
-// again and goes on with the bytes it held back.
-func (c *econn) drain() {
-	k := 0
-	for _, b := range [][]byte{c.out, c.ref, c.tail} {
-		if len(b) > 0 {
-			c.iov[k] = b
-			k++
-		}
-	}
-	n, err := c.send(c.iov[:k])
-	c.iov = [3][]byte{}
-	if err != nil {
-		c.close()
-		return
-	}
-	c.out, n = consume(c.out, n)
-	if n > 0 || len(c.out) == 0 {
-		k := min(n, len(c.ref))
-		c.ref, n = c.ref[k:], n-k
-		c.tail, _ = consume(c.tail, n)
-	}
-	if c.Pending() {
-		return
-	}
-	c.ref = nil
-	if c.closing {
-		c.close()
-		return
-	}
-	unix.EpollCtl(c.l.epfd, unix.EPOLL_CTL_MOD, c.fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(c.fd)})
-	if c.Conn != nil {
-		c.work()
-	}
-}
-
-// consume drops the first n bytes of an owned buffer, keeping its memory,
-// and returns what is left of n.
-func consume(b []byte, n int) ([]byte, int) {
-	k := min(n, len(b))
-	return b[:copy(b, b[k:])], n - k
 }
 
 // goingAway sends close 1001 on every WebSocket connection of the loop and
-// closes the others.
+// closes the others. Each then has CloseTimeout to answer.
 func (l *eloop) goingAway() {
-	l.mu.Lock()
-	conns := make([]*econn, 0, len(l.conns))
-	for _, c := range l.conns {
-		conns = append(conns, c)
-	}
-	l.mu.Unlock()
-	for _, c := range conns {
-		if c.Conn == nil {
+	for _, c := range l.snapshot() {
+		switch {
+		case c.closed:
+		case c.Conn == nil:
 			c.close()
-			continue
+		case !c.closing: // else its close frame is out already, or going
+			c.GoingAway(c)
+			c.settle()
 		}
-		c.GoingAway(c)
 	}
 }
