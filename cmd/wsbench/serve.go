@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"os"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -17,6 +19,10 @@ import (
 func newEchoServer(maxMessage int64, logger *log.Logger) *echo.Server {
 	return echo.NewServer(maxMessage, 16<<10, 16<<10, logger)
 }
+
+// memoryAllowance is what serve's soft memory limit allows for the
+// buffer pools and the runtime.
+const memoryAllowance = 64 << 20
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("wsbench serve", stderr)
@@ -63,6 +69,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	s := echo.NewServer(*maxMessage, *readBuf, *writeBuf, logger)
 	s.Limits = lim
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The budget bounds what connections hold beyond their fixed
+		// buffers; without a memory limit the collector would let the
+		// heap grow to twice that before it runs. The limit adds the
+		// fixed buffers of as many connections as the cap allows, and
+		// an allowance for the pools and the runtime.
+		l := s.Lim()
+		debug.SetMemoryLimit(l.MaxBuffered + int64(l.MaxConns)*int64(*readBuf+*writeBuf) + memoryAllowance)
+	}
 	if *useDeflate {
 		s.Deflate = &deflate.ServerOptions{ServerNoContextTakeover: !*takeover, ClientNoContextTakeover: !*takeover,
 			ServerMaxWindowBits: *windowBits, ClientMaxWindowBits: *windowBits}
