@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -146,6 +147,9 @@ func servePlain(s *Server, w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(demoPage)
 	case "/stats":
+		if r.URL.RawQuery == "gc=1" {
+			runtime.GC() // what the heap holds, not what it has yet to sweep
+		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(s.Stats())
 	default:
