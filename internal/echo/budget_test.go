@@ -150,3 +150,28 @@ func TestBudgetStopsZipBomb(t *testing.T) {
 	t.Logf("%d compressed bytes; peak %d bytes of budget", len(z), s.Stats().BufferedPeak)
 	c.Free()
 }
+
+// TestBudgetCountsCompressionState: a connection with context takeover
+// counts its compression state, and once the budget has no room for
+// another, the server agrees only to no context takeover.
+func TestBudgetCountsCompressionState(t *testing.T) {
+	s := budgetServer(1 << 20)
+	s.Deflate = &deflate.ServerOptions{}
+	a := newConn(s, false, nil, NewBuffers(s))
+	p, _, ok := deflate.NegotiateServer([]string{"permessage-deflate"}, s.deflateOptions())
+	if !ok || p.ServerNoContextTakeover {
+		t.Fatalf("first connection: %+v %v; want context takeover", p, ok)
+	}
+	a.useDeflate(p)
+	if used := s.Budget().Used(); used < 800<<10 {
+		t.Errorf("%d bytes counted for a connection with context takeover", used)
+	}
+	p, _, _ = deflate.NegotiateServer([]string{"permessage-deflate"}, s.deflateOptions())
+	if !p.ServerNoContextTakeover || !p.ClientNoContextTakeover {
+		t.Errorf("with the budget full: %+v; want no context takeover", p)
+	}
+	a.Free()
+	if used := s.Budget().Used(); used != 0 {
+		t.Errorf("%d bytes still counted after Free", used)
+	}
+}

@@ -78,6 +78,7 @@ type Conn struct {
 	// (the server's read and write buffer sizes), reserved before it is
 	// allocated. fail is set when the budget refused more.
 	chargeRB, chargeMsg, chargeZB int64
+	chargeZState                  int64 // compression state kept between messages
 	fail                          bool
 	wholeEnd                      int // with whole, where the frame ends in rb
 }
@@ -210,8 +211,8 @@ func (e *Conn) Free() {
 	}
 	e.rb, e.wb, e.msg, e.zb = nil, nil, nil, nil
 	e.start, e.end, e.hold = 0, 0, -1
-	e.s.budget.Release(e.chargeRB + e.chargeMsg + e.chargeZB)
-	e.chargeRB, e.chargeMsg, e.chargeZB = 0, 0, 0
+	e.s.budget.Release(e.chargeRB + e.chargeMsg + e.chargeZB + e.chargeZState)
+	e.chargeRB, e.chargeMsg, e.chargeZB, e.chargeZState = 0, 0, 0, 0
 }
 
 // grow returns b with room for n more bytes, at twice its capacity or
@@ -239,6 +240,45 @@ func (e *Conn) growMsg(dst []byte, n int) ([]byte, error) {
 		return dst, errBudget
 	}
 	return dst, nil
+}
+
+// stateBytes estimates what a server's compression keeps per connection
+// between messages with parameters p: with context takeover on its side,
+// its compressor's state (0.8 MiB at level 1 with a 15-bit window, as
+// deflate's documentation measures it; the window alone with a smaller
+// one), and on the client's side, the inflate window and its tables.
+// Without context takeover the state is pooled and lent per message.
+func stateBytes(p deflate.Params) int64 {
+	var n int64
+	if !p.ServerNoContextTakeover {
+		if bits := p.ServerMaxWindowBits; bits == 0 || bits == 15 {
+			n += 800 << 10
+		} else {
+			n += 1 << bits
+		}
+	}
+	if !p.ClientNoContextTakeover {
+		bits := p.ClientMaxWindowBits
+		if bits == 0 {
+			bits = 15
+		}
+		n += 1<<max(bits, 12) + 9<<10
+	}
+	return n
+}
+
+// deflateOptions returns the terms on which s accepts permessage-deflate
+// now: its own, or, when the budget has no room left for a connection's
+// compression state, the same without context takeover, which keeps none
+// between messages.
+func (s *Server) deflateOptions() deflate.ServerOptions {
+	o := *s.Deflate
+	b := s.Budget()
+	full := deflate.Params{ServerNoContextTakeover: o.ServerNoContextTakeover, ClientNoContextTakeover: o.ClientNoContextTakeover, ServerMaxWindowBits: o.ServerMaxWindowBits, ClientMaxWindowBits: o.ClientMaxWindowBits}
+	if b.Used()+stateBytes(full) > b.limit {
+		o.ServerNoContextTakeover, o.ClientNoContextTakeover = true, true
+	}
+	return o
 }
 
 // uncharge gives back the charge of a buffer that goes back to the pool.
@@ -286,8 +326,12 @@ func (e *Conn) msgBuf() []byte {
 	return e.msg[:0]
 }
 
-// useDeflate turns on permessage-deflate with the negotiated parameters.
+// useDeflate turns on permessage-deflate with the negotiated parameters,
+// counting the state the connection keeps between messages against the
+// budget (deflateOptions has made sure there was room for it).
 func (e *Conn) useDeflate(p deflate.Params) {
+	e.chargeZState = stateBytes(p)
+	e.s.Budget().add(e.chargeZState)
 	e.d.AllowedRsv = codec.Rsv1
 	e.comp = deflate.NewCompressor(p, codec.RoleServer, deflate.DefaultLevel)
 	e.decomp = deflate.NewDecompressor(p, codec.RoleServer, e.s.maxMessage)

@@ -105,7 +105,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.Deflate != nil {
 		opts.Extensions = func(offer []string) string {
 			var resp string
-			params, resp, negotiated = deflate.NegotiateServer(offer, *s.Deflate)
+			params, resp, negotiated = deflate.NegotiateServer(offer, s.deflateOptions())
 			return resp
 		}
 	}

@@ -105,7 +105,7 @@ func (s *Server) Open(dst []byte, req *handshake.Request, pre []byte, lend *Buff
 	s.Logf("handshake: %s", req.Target)
 	var ext string
 	if s.Deflate != nil && req.Extensions.Len() > 0 {
-		if p, resp, ok := deflate.NegotiateServerElements(req.Extensions.Elements, *s.Deflate); ok {
+		if p, resp, ok := deflate.NegotiateServerElements(req.Extensions.Elements, s.deflateOptions()); ok {
 			c.useDeflate(p)
 			ext = resp
 		}
