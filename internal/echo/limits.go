@@ -34,9 +34,12 @@ type Limits struct {
 	MaxConns int
 	// MaxBuffered bounds the bytes all connections together hold beyond
 	// their fixed read and write buffers: messages being reassembled or
-	// inflated, frames kept whole, compressed replies and output waiting
-	// for slow clients. A connection that would take the server over it
-	// fails with close code 1013 (try again later). Default 256 MiB.
+	// inflated, frames kept whole, compressed replies, output waiting for
+	// slow clients, and compression state kept between messages. A
+	// connection that would take the server over it fails with close
+	// code 1013 (try again later); when there is no room left for
+	// compression state, new connections get permessage-deflate without
+	// context takeover. Default 256 MiB.
 	MaxBuffered int64
 }
 
