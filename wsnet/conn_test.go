@@ -208,7 +208,9 @@ func TestKeepaliveSilentPeer(t *testing.T) {
 // lock busy still gets its pings out, so a peer that only reads, and
 // answers pings, is not taken for dead.
 func TestKeepaliveBusyWriter(t *testing.T) {
-	const interval = 100 * time.Millisecond
+	// Long enough for the peer's reader to get a turn on a loaded
+	// machine; the skipped pings this test caught never went out at all.
+	const interval = 300 * time.Millisecond
 	client, server := connPair(t, nil, &Options{KeepaliveInterval: interval})
 	readLoop(client) // reads everything and answers pings; sends nothing else
 	errc := readLoop(server)
@@ -234,7 +236,7 @@ func TestKeepaliveBusyWriter(t *testing.T) {
 	select {
 	case err := <-errc:
 		t.Errorf("a live peer was dropped while writers were busy: %v", err)
-	case <-time.After(10 * interval):
+	case <-time.After(5 * interval):
 	}
 	close(stop)
 	wg.Wait()

@@ -251,6 +251,11 @@ func TestServerMaxConns(t *testing.T) {
 		defer c.CloseNow()
 		open = append(open, c)
 	}
+	// The server counts a connection once its handler has it, a moment
+	// after the client has the reply.
+	for deadline := time.Now().Add(2 * time.Second); s.Len() < 2 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if _, err := wsnet.Dial(ctx, wsURL(srv, "/"), nil); !errors.Is(err, handshake.ErrStatus) || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("third Dial: %v; want 503", err)
 	}
