@@ -230,7 +230,7 @@ func (d *Decoder) Next(p []byte, ev *Event) (n int, err error) {
 // all of b, when the header is not complete yet.
 func (d *Decoder) readHeader(b []byte) (n int, err error) {
 	if d.hdrLen == 0 {
-		m, err := d.h.decode(b)
+		m, err := d.h.Parse(b)
 		if err == nil {
 			return m, d.begin()
 		}
@@ -241,7 +241,7 @@ func (d *Decoder) readHeader(b []byte) (n int, err error) {
 		return len(b), ErrShortHeader
 	}
 	for {
-		need, err := d.h.decode(d.hdr[:d.hdrLen])
+		need, err := d.h.Parse(d.hdr[:d.hdrLen])
 		if err == nil {
 			d.hdrLen = 0
 			return n, d.begin()

@@ -29,6 +29,28 @@ func ExampleParseHeader() {
 	// Output: text fin=true masked=true len=16: "Can you hear me?"
 }
 
+// An event loop keeps one Header per connection and parses each frame's
+// header into it.
+func ExampleHeader_Parse() {
+	var h codec.Header // a field of the connection, in a real loop
+	frame := []byte{0x81, 0x90, 80, 191, 161, 254, // the seed article's frame
+		19, 222, 207, 222, 41, 208, 212, 222, 56, 218, 192, 140, 112, 210, 196, 193}
+	frames := append(append([]byte(nil), frame...), frame...)
+	for len(frames) > 0 {
+		n, err := h.Parse(frames)
+		if err != nil {
+			panic(err) // ErrShortHeader: read more; a *ProtocolError: fail with its code
+		}
+		payload := frames[n : n+int(h.Length)]
+		codec.Mask(payload, h.Key, 0)
+		fmt.Printf("%q\n", payload)
+		frames = frames[n+int(h.Length):]
+	}
+	// Output:
+	// "Can you hear me?"
+	// "Can you hear me?"
+}
+
 func ExampleParseHeader_short() {
 	// An event loop received the first two bytes of a frame with a 16-bit
 	// length and a masking key.

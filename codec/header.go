@@ -43,18 +43,24 @@ type Header struct {
 // requires ([ErrNonMinimalLength]). Because of the latter, every header it
 // accepts is re-encoded by [AppendHeader] to exactly b[:n]. It does not judge
 // opcodes, RSV bits or masking: that is [Header.Validate]'s job.
+//
+// [Header.Parse] does the same into a Header the caller holds, which is
+// several times faster: see there.
 func ParseHeader(b []byte) (h Header, n int, err error) {
-	n, err = h.decode(b)
+	n, err = h.Parse(b)
 	if err != nil {
 		h = Header{}
 	}
 	return h, n, err
 }
 
-// decode is ParseHeader writing into h, which it changes only on success.
-// The decoder calls it directly: a Header returned by value travels
-// through memory and costs more than the parse itself (see the README).
-func (h *Header) decode(b []byte) (n int, err error) {
+// Parse decodes the frame header at the start of b into h, as
+// [ParseHeader] does, with the same results and errors, and changes h only
+// on success. It is the path for event loops and the [Decoder]: a Header
+// returned by value comes back through memory, stored field by field and
+// loaded whole, and the load waits for the stores (the README measures 15
+// ns against 3.5 for this method).
+func (h *Header) Parse(b []byte) (n int, err error) {
 	if len(b) < 2 {
 		return 2, ErrShortHeader
 	}

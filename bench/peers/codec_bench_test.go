@@ -67,6 +67,15 @@ func BenchmarkParseHeader(b *testing.B) {
 			}
 		}
 	})
+	b.Run("lib=wsframe/Header.Parse", func(b *testing.B) {
+		var h codec.Header
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := h.Parse(enc); err != nil || h.Length != 1024 {
+				b.Fatal(err)
+			}
+		}
+	})
 	r := bytes.NewReader(enc)
 	b.Run("lib=gobwas/ReadHeader", func(b *testing.B) {
 		b.ReportAllocs()

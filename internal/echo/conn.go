@@ -54,6 +54,7 @@ type Conn struct {
 
 	d          codec.Decoder
 	ev         codec.Event
+	h          codec.Header // the next frame's, to see whether to keep it whole
 	rb         []byte
 	start, end int  // rb[start:end] is not decoded yet
 	hold       int  // where the payload of a single-frame message in pieces begins, or -1
@@ -413,7 +414,8 @@ func (e *Conn) process(out Sink) (done bool) {
 			return false
 		}
 		if !e.d.InFrame() {
-			h, hn, err := codec.ParseHeader(e.rb[e.start:e.end])
+			h := &e.h
+			hn, err := h.Parse(e.rb[e.start:e.end])
 			if err == codec.ErrShortHeader {
 				return false
 			}
