@@ -32,8 +32,9 @@ func ExampleParseHeader() {
 // An event loop keeps one Header per connection and parses each frame's
 // header into it.
 func ExampleHeader_Parse() {
-	var h codec.Header                             // a field of the connection, in a real loop
-	frame := []byte{0x81, 0x90, 80, 191, 161, 254, // the seed article's frame
+	var h codec.Header // a field of the connection, in a real loop
+	// The seed article's frame, twice.
+	frame := []byte{0x81, 0x90, 80, 191, 161, 254,
 		19, 222, 207, 222, 41, 208, 212, 222, 56, 218, 192, 140, 112, 210, 196, 193}
 	frames := append(append([]byte(nil), frame...), frame...)
 	for len(frames) > 0 {
