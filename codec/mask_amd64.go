@@ -18,8 +18,13 @@ var bulkMin = defaultBulkMin
 // amd64 CPU has. Tests clear it to run the SSE2 kernel.
 var useAVX2 = cpu.X86.HasAVX2
 
-// maskBulk masks n bytes from src into dst with the AVX2 or the SSE2
-// kernel, as useAVX2 says. n must be at least 32.
+// useAVX512 makes maskBulk run the AVX-512 kernel (64-byte vectors, from
+// 64 bytes) before the AVX2 one. Masking needs AVX512F alone. Tests clear
+// it to run the others.
+var useAVX512 = cpu.X86.HasAVX512F
+
+// maskBulk masks n bytes from src into dst with the AVX-512, AVX2 or
+// SSE2 kernel, as useAVX512 and useAVX2 say. n must be at least 32.
 //
 //go:noescape
 func maskBulk(dst, src *byte, n int, key uint32)

@@ -3,8 +3,9 @@
 #include "textflag.h"
 
 // maskBulk masks n bytes from src into dst (the same memory, or disjoint)
-// with a little-endian key word for offset 0. It runs the AVX2 kernel
-// when ·useAVX2 is set and the SSE2 kernel otherwise. It needs n of at least
+// with a little-endian key word for offset 0. It runs the AVX-512 kernel
+// when ·useAVX512 is set and n is at least 64, else the AVX2 kernel when
+// ·useAVX2 is set, else the SSE2 kernel. It needs n of at least
 // one vector (32 bytes) and touches no byte outside [0, n) of either buffer.
 //
 // Both kernels use the same plan. The first and the last vector are loaded and
@@ -25,6 +26,12 @@ TEXT ·maskBulk(SB), NOSPLIT, $0-28
 	MOVQ src+8(FP), SI
 	MOVQ n+16(FP), DX
 	MOVL key+24(FP), AX
+	CMPB ·useAVX512(SB), $0
+	JEQ  avx2
+	CMPQ DX, $64
+	JGE  avx512
+
+avx2:
 	CMPB ·useAVX2(SB), $0
 	JEQ  sse2
 
@@ -95,6 +102,76 @@ avx2_loop32:
 avx2_done:
 	VMOVDQU Y1, (DI)
 	VMOVDQU Y2, -32(DI)(DX*1)
+	VZEROUPPER
+	RET
+
+avx512:
+	// The AVX2 plan with 64-byte vectors: Z1 = first 64 bytes masked,
+	// Z2 = last 64 bytes masked (offset n-64, congruent to n mod 4).
+	VMOVD        AX, X0
+	VPBROADCASTD X0, Z0
+	VPXORD       (SI), Z0, Z1
+	MOVL         AX, BX
+	MOVQ         DX, CX
+	ANDQ         $3, CX
+	SHLQ         $3, CX
+	RORL         CX, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Z3
+	VPXORD       -64(SI)(DX*1), Z3, Z2
+
+	CMPQ DX, $128
+	JLE  avx512_done
+
+	// R8 = (-dst) & 63, the offset of the first 64-byte aligned dst byte,
+	// and Z0 = the key for that offset.
+	MOVQ         DI, R8
+	NEGQ         R8
+	ANDQ         $63, R8
+	MOVL         AX, BX
+	MOVQ         R8, CX
+	ANDQ         $3, CX
+	SHLQ         $3, CX
+	RORL         CX, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Z0
+
+	// 256 bytes per iteration while R8 <= n-256.
+	MOVQ DX, R9
+	SUBQ $256, R9
+	CMPQ R8, R9
+	JGT  avx512_tail
+
+avx512_loop256:
+	VPXORD    (SI)(R8*1), Z0, Z4
+	VPXORD    64(SI)(R8*1), Z0, Z5
+	VPXORD    128(SI)(R8*1), Z0, Z6
+	VPXORD    192(SI)(R8*1), Z0, Z7
+	VMOVDQU64 Z4, (DI)(R8*1)
+	VMOVDQU64 Z5, 64(DI)(R8*1)
+	VMOVDQU64 Z6, 128(DI)(R8*1)
+	VMOVDQU64 Z7, 192(DI)(R8*1)
+	ADDQ      $256, R8
+	CMPQ      R8, R9
+	JLE       avx512_loop256
+
+avx512_tail:
+	// 64 bytes per iteration while R8 <= n-64; the saved last vector
+	// covers what remains.
+	ADDQ $192, R9
+	CMPQ R8, R9
+	JGT  avx512_done
+
+avx512_loop64:
+	VPXORD    (SI)(R8*1), Z0, Z4
+	VMOVDQU64 Z4, (DI)(R8*1)
+	ADDQ      $64, R8
+	CMPQ      R8, R9
+	JLE       avx512_loop64
+
+avx512_done:
+	VMOVDQU64 Z1, (DI)
+	VMOVDQU64 Z2, -64(DI)(DX*1)
 	VZEROUPPER
 	RET
 

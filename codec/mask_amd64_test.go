@@ -10,28 +10,37 @@ import (
 
 // kernels lists the masking kernels this build can run on this CPU.
 var kernels = func() []string {
+	k := []string{"sse2", "generic"}
 	if cpu.X86.HasAVX2 {
-		return []string{"avx2", "sse2", "generic"}
+		k = append([]string{"avx2"}, k...)
 	}
-	return []string{"sse2", "generic"}
+	if cpu.X86.HasAVX512F {
+		k = append([]string{"avx512"}, k...)
+	}
+	return k
 }()
 
 // setKernel selects a kernel by name and returns a function that restores
 // the previous choice.
 func setKernel(name string) (restore func()) {
-	oldAVX2, oldMin := useAVX2, bulkMin
+	oldAVX512, oldAVX2, oldMin := useAVX512, useAVX2, bulkMin
 	switch name {
+	case "avx512":
+		if !cpu.X86.HasAVX512F {
+			panic("codec: CPU has no AVX512F")
+		}
+		useAVX512, useAVX2, bulkMin = true, cpu.X86.HasAVX2, defaultBulkMin
 	case "avx2":
 		if !cpu.X86.HasAVX2 {
 			panic("codec: CPU has no AVX2")
 		}
-		useAVX2, bulkMin = true, defaultBulkMin
+		useAVX512, useAVX2, bulkMin = false, true, defaultBulkMin
 	case "sse2":
-		useAVX2, bulkMin = false, defaultBulkMin
+		useAVX512, useAVX2, bulkMin = false, false, defaultBulkMin
 	case "generic":
 		bulkMin = math.MaxInt
 	default:
 		panic("codec: no mask kernel " + name)
 	}
-	return func() { useAVX2, bulkMin = oldAVX2, oldMin }
+	return func() { useAVX512, useAVX2, bulkMin = oldAVX512, oldAVX2, oldMin }
 }
