@@ -20,6 +20,19 @@ var kernels = func() []string {
 	return k
 }()
 
+// unavailable names the kernels this build has that this CPU cannot run,
+// with the feature it lacks, for the tests to report as skipped.
+var unavailable = func() map[string]string {
+	m := map[string]string{}
+	if !cpu.X86.HasAVX512F {
+		m["avx512"] = "AVX512F"
+	}
+	if !cpu.X86.HasAVX2 {
+		m["avx2"] = "AVX2"
+	}
+	return m
+}()
+
 // setKernel selects a kernel by name and returns a function that restores
 // the previous choice.
 func setKernel(name string) (restore func()) {

@@ -3,7 +3,9 @@ package codec
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -17,13 +19,17 @@ func maskRef(dst, src []byte, key [4]byte, pos int) int {
 }
 
 // forEachKernel runs f once with each masking kernel this build has on this
-// CPU selected.
+// CPU selected, and reports the kernels the CPU cannot run as skipped,
+// naming the feature it lacks.
 func forEachKernel(t *testing.T, f func(t *testing.T)) {
 	for _, k := range kernels {
 		t.Run(k, func(t *testing.T) {
 			defer setKernel(k)()
 			f(t)
 		})
+	}
+	for _, k := range slices.Sorted(maps.Keys(unavailable)) {
+		t.Run(k, func(t *testing.T) { t.Skipf("this CPU lacks %s", unavailable[k]) })
 	}
 }
 
