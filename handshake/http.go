@@ -342,17 +342,28 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (net.Conn, []by
 	return c, rest, nil
 }
 
+// tlsClient runs TLS's client handshake over conn with a copy of cfg
+// (the defaults when nil), naming host as the server unless cfg names one:
+// for the WebSocket server of a wss:// URL, and for an https:// proxy.
+func tlsClient(ctx context.Context, conn net.Conn, cfg *tls.Config, host string) (*tls.Conn, error) {
+	cfg = cfg.Clone()
+	if cfg == nil {
+		cfg = &tls.Config{}
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = host
+	}
+	tc := tls.Client(conn, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, err
+	}
+	return tc, nil
+}
+
 func clientHandshake(ctx context.Context, conn net.Conn, u *url.URL, secure bool, opts *DialOptions) (*ClientConn, []byte, error) {
 	if secure {
-		cfg := opts.TLSConfig.Clone()
-		if cfg == nil {
-			cfg = &tls.Config{}
-		}
-		if cfg.ServerName == "" {
-			cfg.ServerName = u.Hostname()
-		}
-		tc := tls.Client(conn, cfg)
-		if err := tc.HandshakeContext(ctx); err != nil {
+		tc, err := tlsClient(ctx, conn, opts.TLSConfig, u.Hostname())
+		if err != nil {
 			return nil, nil, err
 		}
 		conn = tc

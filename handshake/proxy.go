@@ -66,15 +66,8 @@ func proxyAddr(pu *url.URL) (string, error) {
 func proxyTunnel(ctx context.Context, conn net.Conn, pu *url.URL, target string, tlsConfig *tls.Config) (net.Conn, error) {
 	switch pu.Scheme {
 	case "https":
-		cfg := tlsConfig.Clone()
-		if cfg == nil {
-			cfg = &tls.Config{}
-		}
-		if cfg.ServerName == "" {
-			cfg.ServerName = pu.Hostname()
-		}
-		tc := tls.Client(conn, cfg)
-		if err := tc.HandshakeContext(ctx); err != nil {
+		tc, err := tlsClient(ctx, conn, tlsConfig, pu.Hostname())
+		if err != nil {
 			return nil, fmt.Errorf("handshake: proxy: TLS: %w", err)
 		}
 		return httpConnect(tc, pu, target)

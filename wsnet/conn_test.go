@@ -16,8 +16,8 @@ import (
 )
 
 // rawPair connects two TCP sockets over loopback, closed at the end of the
-// test. Unlike tcpPair it sets no deadline: the Conns under test must
-// bound their own waits.
+// test. It sets no deadline: the Conns under test must bound their own
+// waits (tcpPair adds one).
 func rawPair(t *testing.T) (client, server net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

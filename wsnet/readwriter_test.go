@@ -13,35 +13,14 @@ import (
 	"github.com/wsframe/wsframe/codec"
 )
 
-// pipePair connects a client and a server over real loopback TCP.
+// tcpPair is rawPair with a 10-second deadline on both sockets, for the
+// tests of the Reader and Writer, which do not bound their own waits.
 func tcpPair(t *testing.T) (client, server net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	done := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			done <- nil
-			return
-		}
-		done <- c
-	}()
-	client, err = net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	server = <-done
-	if server == nil {
-		t.Fatal("accept failed")
-	}
+	client, server = rawPair(t)
 	deadline := time.Now().Add(10 * time.Second)
 	client.SetDeadline(deadline)
 	server.SetDeadline(deadline)
-	t.Cleanup(func() { client.Close(); server.Close() })
 	return client, server
 }
 
