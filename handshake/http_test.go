@@ -41,6 +41,8 @@ func newServer(t *testing.T, h http.Handler) *httptest.Server {
 	return srv
 }
 
+// wsURL turns an httptest server's URL into a WebSocket one: ws:// for
+// http://, wss:// for https://.
 func wsURL(srv *httptest.Server) string { return "ws" + strings.TrimPrefix(srv.URL, "http") }
 
 func ctxTimeout(t *testing.T) context.Context {

@@ -229,7 +229,6 @@ func TestProxyTinyproxy(t *testing.T) {
 			target := wsURL(srv)
 			if secure {
 				opts.TLSConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig
-				target = "wss" + strings.TrimPrefix(srv.URL, "https")
 			}
 			dialEcho(t, target, opts)
 			dl.check(t, proxyAddr)
@@ -278,7 +277,7 @@ func TestProxyMicrosocksAuth(t *testing.T) {
 	srv := wsEchoServer(t, true)
 	proxyAddr, _ := startMicrosocks(t, "-u", "bob", "-P", "hunter2")
 	opts := &DialOptions{TLSConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig}
-	target := "wss" + strings.TrimPrefix(srv.URL, "https")
+	target := wsURL(srv)
 	opts.Proxy = http.ProxyURL(&url.URL{Scheme: "socks5", Host: proxyAddr, User: url.UserPassword("bob", "hunter2")})
 	dialEcho(t, target, opts)
 	for _, tt := range []struct {
@@ -568,7 +567,6 @@ func TestProxyHTTPS(t *testing.T) {
 			target := wsURL(srv)
 			if secure {
 				opts.TLSConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig
-				target = "wss" + strings.TrimPrefix(srv.URL, "https")
 			}
 			dialEcho(t, target, opts)
 			dl.check(t, proxyAddr)
@@ -721,7 +719,6 @@ func TestProxyRequest(t *testing.T) {
 		target := wsURL(srv)
 		if secure {
 			opts.TLSConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig
-			target = "wss" + strings.TrimPrefix(srv.URL, "https")
 		}
 		dialEcho(t, target+"/path", opts)
 		want := map[bool]string{false: "http://", true: "https://"}[secure] + srv.Listener.Addr().String() + "/path"
