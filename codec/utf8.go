@@ -15,7 +15,7 @@ import (
 // Short inputs are checked in Go, longer ones by an AVX2 kernel on amd64
 // CPUs that have it; BenchmarkValidUTF8 and BenchmarkStdlibUTF8Valid
 // compare it with utf8.Valid. ValidUTF8 never allocates.
-func ValidUTF8(p []byte) bool { return validUTF8(p, useAVX2UTF8) }
+func ValidUTF8(p []byte) bool { return validUTF8(p, useUTF8Kernel) }
 
 // UTF8Validator checks UTF-8 that arrives in pieces, such as a text message
 // split across frames and reads. Its zero value is ready to use; it holds
@@ -164,9 +164,10 @@ const (
 const hiBits64 = 0x8080808080808080
 
 // validUTF8 is ValidUTF8, which inlines to a call of it: so a short input
-// costs one call, as with utf8.Valid, and a long one two. With avx2 set it
-// hands inputs of utf8BulkMin bytes or more to the AVX2 kernel, and those
-// of utf8ShortMin bytes or more that are not all ASCII.
+// costs one call, as with utf8.Valid, and a long one two. With kernel set
+// it hands inputs of utf8BulkMin bytes or more to this architecture's
+// assembly kernel, and those of utf8ShortMin bytes or more that are not all
+// ASCII.
 //
 // Otherwise it first checks whether an input of up to 32 bytes is all
 // ASCII with two or four overlapping word loads. Then it decodes one code
@@ -174,9 +175,9 @@ const hiBits64 = 0x8080808080808080
 // and then four words at a time, and stops skipping at the first word with
 // a non-ASCII byte, at that byte. An ASCII run that gets to the last 8
 // bytes ends the input when they are ASCII.
-func validUTF8(p []byte, avx2 bool) bool {
-	if avx2 && len(p) >= utf8BulkMin {
-		return validUTF8AVX2(unsafe.SliceData(p), len(p))
+func validUTF8(p []byte, kernel bool) bool {
+	if kernel && len(p) >= utf8BulkMin {
+		return validUTF8Kernel(unsafe.SliceData(p), len(p))
 	}
 	// With cap(p) == len(p), and the word loops testing len(p) > 8 and
 	// > 32 rather than >=, the compiler knows that p stays non-empty when
@@ -194,8 +195,8 @@ func validUTF8(p []byte, avx2 bool) bool {
 			if w&hiBits64 == 0 {
 				return true
 			}
-			if avx2 && n >= utf8ShortMin {
-				return validUTF8AVX2(unsafe.SliceData(p), n)
+			if kernel && n >= utf8ShortMin {
+				return validUTF8Kernel(unsafe.SliceData(p), n)
 			}
 		}
 		asciiEnd = last&hiBits64 == 0

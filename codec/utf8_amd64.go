@@ -15,16 +15,16 @@ const (
 	utf8BulkMin  = 32
 )
 
-// useAVX2UTF8 makes ValidUTF8 use the AVX2 kernel for inputs of
+// useUTF8Kernel makes ValidUTF8 use the assembly kernel for inputs of
 // utf8BulkMin bytes or more. Tests clear it to run the Go loop at every
 // length.
-var useAVX2UTF8 = cpu.X86.HasAVX2
+var useUTF8Kernel = cpu.X86.HasAVX2
 
-// validUTF8AVX2 reports whether the n bytes at p are valid UTF-8. n must be
+// validUTF8Kernel reports whether the n bytes at p are valid UTF-8. n must be
 // at least utf8ShortMin; the kernel reads no byte outside [p, p+n).
 //
 //go:noescape
-func validUTF8AVX2(p *byte, n int) bool
+func validUTF8Kernel(p *byte, n int) bool
 
 // The kernel follows Keiser and Lemire, "Validating UTF-8 in less than one
 // instruction per byte" (Software: Practice and Experience, 2021). For

@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// validUTF8AVX2 checks the input 32 bytes at a time with the lookup
+// validUTF8Kernel checks the input 32 bytes at a time with the lookup
 // algorithm of Keiser and Lemire; utf8_amd64.go describes the tables and
 // the error bits. The error bits of every block are ORed into Y15, and the
 // input is valid if Y15 ends up zero.
@@ -103,8 +103,8 @@
 	VMOVD          AX, X7                   \
 	VPBROADCASTD   X7, Y7
 
-// func validUTF8AVX2(p *byte, n int) bool
-TEXT ·validUTF8AVX2(SB), NOSPLIT, $0-17
+// func validUTF8Kernel(p *byte, n int) bool
+TEXT ·validUTF8Kernel(SB), NOSPLIT, $0-17
 	MOVQ  p+0(FP), SI
 	MOVQ  n+8(FP), DX
 	XORQ  CX, CX

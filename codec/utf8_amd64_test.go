@@ -24,24 +24,24 @@ var utf8Kernels = func() []string {
 // setUTF8Kernel selects a UTF-8 validator by name and returns a function
 // that restores the previous choice.
 func setUTF8Kernel(name string) (restore func()) {
-	old := useAVX2UTF8
+	old := useUTF8Kernel
 	switch name {
 	case "avx2":
 		if !cpu.X86.HasAVX2 {
 			panic("codec: CPU has no AVX2")
 		}
-		useAVX2UTF8 = true
+		useUTF8Kernel = true
 	case "generic":
-		useAVX2UTF8 = false
+		useUTF8Kernel = false
 	default:
 		panic("codec: no UTF-8 kernel " + name)
 	}
-	return func() { useAVX2UTF8 = old }
+	return func() { useUTF8Kernel = old }
 }
 
 // utf8KernelFunc returns a function that checks inputs with the named
 // validator, for tests that run in parallel and so cannot flip
-// useAVX2UTF8. As in ValidUTF8, short inputs are checked in Go by every
+// useUTF8Kernel. As in ValidUTF8, short inputs are checked in Go by every
 // validator (ASCII ones up to utf8BulkMin bytes, others below
 // utf8ShortMin).
 func utf8KernelFunc(name string) func([]byte) bool {
@@ -88,9 +88,9 @@ func TestUTF8GuardPages(t *testing.T) {
 					if got := ValidUTF8(b); got != want {
 						t.Fatalf("ValidUTF8(%q) at guard %s = %v; want %v", b, place, got, want)
 					}
-					if n >= utf8ShortMin && useAVX2UTF8 {
-						if got := validUTF8AVX2(unsafe.SliceData(b), n); got != want {
-							t.Fatalf("validUTF8AVX2(%q) at guard %s = %v; want %v", b, place, got, want)
+					if n >= utf8ShortMin && useUTF8Kernel {
+						if got := validUTF8Kernel(unsafe.SliceData(b), n); got != want {
+							t.Fatalf("validUTF8Kernel(%q) at guard %s = %v; want %v", b, place, got, want)
 						}
 					}
 					v.Reset()

@@ -12,7 +12,7 @@ const (
 	utf8BulkMin  = math.MaxInt
 )
 
-// useAVX2UTF8 is false: this build has no UTF-8 kernel.
-const useAVX2UTF8 = false
+// useUTF8Kernel is false: this build has no UTF-8 kernel.
+const useUTF8Kernel = false
 
-func validUTF8AVX2(p *byte, n int) bool { panic("codec: no UTF-8 kernel in this build") }
+func validUTF8Kernel(p *byte, n int) bool { panic("codec: no UTF-8 kernel in this build") }
