@@ -21,6 +21,16 @@ var utf8Kernels = func() []string {
 	return []string{"generic"}
 }()
 
+// utf8Unavailable names the validators this build has that this CPU cannot
+// run, with the feature it lacks, for the tests to report as skipped.
+var utf8Unavailable = func() map[string]string {
+	m := map[string]string{}
+	if !cpu.X86.HasAVX2 {
+		m["avx2"] = "AVX2"
+	}
+	return m
+}()
+
 // setUTF8Kernel selects a UTF-8 validator by name and returns a function
 // that restores the previous choice.
 func setUTF8Kernel(name string) (restore func()) {

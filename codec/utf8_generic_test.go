@@ -10,6 +10,9 @@ package codec
 // utf8Kernels lists the UTF-8 validators tests run.
 var utf8Kernels = []string{"default"}
 
+// utf8Unavailable is empty: this build runs every validator it has.
+var utf8Unavailable = map[string]string{}
+
 // setUTF8Kernel selects a UTF-8 validator by name and returns a function
 // that restores the previous choice. Only tests call it.
 func setUTF8Kernel(name string) (restore func()) {

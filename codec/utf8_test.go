@@ -3,7 +3,9 @@ package codec
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"unicode/utf8"
 
@@ -11,13 +13,17 @@ import (
 )
 
 // forEachUTF8Kernel runs f once with each UTF-8 validator this build has on
-// this CPU selected.
+// this CPU selected, and reports the validators the CPU cannot run as
+// skipped, naming the feature it lacks.
 func forEachUTF8Kernel(t *testing.T, f func(t *testing.T)) {
 	for _, k := range utf8Kernels {
 		t.Run(k, func(t *testing.T) {
 			defer setUTF8Kernel(k)()
 			f(t)
 		})
+	}
+	for _, k := range slices.Sorted(maps.Keys(utf8Unavailable)) {
+		t.Run(k, func(t *testing.T) { t.Skipf("this CPU lacks %s", utf8Unavailable[k]) })
 	}
 }
 
