@@ -3,7 +3,7 @@
 #include "textflag.h"
 
 // validUTF8Kernel checks the input 32 bytes at a time with the lookup
-// algorithm of Keiser and Lemire; utf8_amd64.go describes the tables and
+// algorithm of Keiser and Lemire; utf8_tables.go describes the tables and
 // the error bits. The error bits of every block are ORed into Y15, and the
 // input is valid if Y15 ends up zero.
 //
