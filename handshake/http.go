@@ -48,12 +48,25 @@ type Options struct {
 // through rw.Reader, not conn, or they are lost. The caller owns conn and
 // must close it.
 //
+// A request that came over HTTP/2 is an extended CONNECT (RFC 8441): the
+// same handler serves both. Upgrade checks it by RFC 8441 §5, answers 200
+// and returns the request's stream as conn, which reads the request body
+// and writes the response; its deadlines interrupt a read or a write
+// without harming the stream, as on TCP. The stream lives as long as the
+// handler: the handler must not return before it has closed conn, and
+// closing conn lets it return at once. Browsers send WebSockets over
+// HTTP/2 only when the server advertises it, which net/http does only in
+// a process started with GODEBUG=http2xconnect=1 (see [HTTP2Enabled]).
+//
 // On failure Upgrade replies through w (400, 403, 426 with
-// Sec-WebSocket-Version: 13, or 500 when w cannot be hijacked, as over
-// HTTP/2) and returns the *Error or the hijack error. opts may be nil.
+// Sec-WebSocket-Version: 13, or 500 when w cannot be hijacked) and returns
+// the *Error or the hijack error. opts may be nil.
 func Upgrade(w http.ResponseWriter, r *http.Request, opts *Options) (net.Conn, *bufio.ReadWriter, error) {
 	if opts == nil {
 		opts = &Options{}
+	}
+	if r.ProtoMajor == 2 {
+		return upgradeHTTP2(w, r, opts)
 	}
 	keys := r.Header.Values("Sec-WebSocket-Key")
 	versions := r.Header.Values("Sec-WebSocket-Version")
@@ -97,7 +110,7 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *Options) (net.Conn, *
 		}
 	}
 	if err != nil {
-		rejectHTTP(w, err.(*Error))
+		rejectHTTP(w, err.(*Error), false)
 		return nil, nil, err
 	}
 	hj, ok := w.(http.Hijacker)
@@ -133,12 +146,20 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *Options) (net.Conn, *
 	return conn, rw, nil
 }
 
-func rejectHTTP(w http.ResponseWriter, e *Error) {
+// rejectHTTP answers a request that Upgrade refuses. Over HTTP/2, whose
+// connection serves other streams, it neither closes the connection nor
+// names the Upgrade mechanism, which HTTP/2 does not have (RFC 9113
+// §8.2.2).
+func rejectHTTP(w http.ResponseWriter, e *Error, http2 bool) {
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("Connection", "close")
+	if !http2 {
+		h.Set("Connection", "close")
+	}
 	if e.Status == http.StatusUpgradeRequired {
-		h.Set("Upgrade", "websocket")
+		if !http2 {
+			h.Set("Upgrade", "websocket")
+		}
 		h.Set("Sec-WebSocket-Version", "13")
 	}
 	w.WriteHeader(e.Status)
@@ -223,6 +244,29 @@ type DialOptions struct {
 	// with its own name and perhaps its own certificate authority. nil
 	// means the defaults, with ServerName the proxy's host.
 	ProxyTLSConfig *tls.Config
+
+	// HTTP2, for a wss:// URL, offers h2 as well as http/1.1 in TLS's
+	// ALPN, and when the server chooses h2 opens the WebSocket as a
+	// stream of that HTTP/2 connection (RFC 8441): an extended CONNECT.
+	// When the server chooses http/1.1, the handshake goes on over the
+	// same connection as without HTTP2; when it chooses h2 but does not
+	// advertise SETTINGS_ENABLE_CONNECT_PROTOCOL, Dial dials again for
+	// HTTP/1.1. The connection is the WebSocket's alone, and closing the
+	// WebSocket closes it.
+	HTTP2 bool
+
+	// HTTP2Conn, when set, carries the WebSocket as a new stream of an
+	// HTTP/2 connection the caller already has, for ws:// and wss://
+	// alike, and Dial neither dials nor uses a proxy: it sends the
+	// extended CONNECT through HTTP2Conn.RoundTrip, which may be a
+	// golang.org/x/net/http2 ClientConn, or an http2.Transport that
+	// shares its pooled connection to the host with other requests.
+	// net/http's own Transport and ClientConn refuse the :protocol
+	// pseudo-header in Go 1.26 and cannot be used. Closing the WebSocket
+	// ends its stream, not the connection. When the server does not
+	// advertise extended CONNECT, or the request fails before the server
+	// answers it, Dial falls back to its own HTTP/1.1 connection.
+	HTTP2Conn http.RoundTripper
 }
 
 // ClientConn is the connection [Dial] returns: a net.Conn that also says
@@ -231,7 +275,12 @@ type ClientConn struct {
 	net.Conn
 	protocol, extensions string
 	header               http.Header
+	http2                bool
 }
+
+// HTTP2 reports whether the WebSocket is a stream of an HTTP/2
+// connection (RFC 8441), rather than an HTTP/1.1 connection of its own.
+func (c *ClientConn) HTTP2() bool { return c.http2 }
 
 // Header returns the header fields of the server's reply, with
 // canonical names, as net/http's Response.Header holds them.
@@ -271,6 +320,16 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (net.Conn, []by
 	}
 	if u.Host == "" {
 		return nil, nil, errors.New("handshake: URL has no host")
+	}
+	if opts.HTTP2Conn != nil {
+		c, err := dialHTTP2(ctx, opts.HTTP2Conn, u, opts, streamAddr(""), streamAddr(u.Host), nil)
+		if err == nil || ctx.Err() != nil || errors.As(err, new(*Error)) {
+			return c, nil, err
+		}
+		// No WebSocket on that connection: dial one of our own.
+		o := *opts
+		o.HTTP2Conn = nil
+		return Dial(ctx, rawURL, &o)
 	}
 	addr := u.Host
 	if u.Port() == "" {
@@ -321,6 +380,12 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (net.Conn, []by
 	if err == nil {
 		c, rest, err = clientHandshake(ctx, tunnel, u, secure, opts)
 	}
+	if errors.Is(err, ErrNoExtendedConnect) && ctx.Err() == nil {
+		conn.Close()
+		o := *opts
+		o.HTTP2 = false
+		return Dial(ctx, rawURL, &o)
+	}
 	if err != nil {
 		conn.Close()
 		// The connection's deadline is ctx's, and may fire a moment before
@@ -362,9 +427,21 @@ func tlsClient(ctx context.Context, conn net.Conn, cfg *tls.Config, host string)
 
 func clientHandshake(ctx context.Context, conn net.Conn, u *url.URL, secure bool, opts *DialOptions) (*ClientConn, []byte, error) {
 	if secure {
-		tc, err := tlsClient(ctx, conn, opts.TLSConfig, u.Hostname())
+		cfg := opts.TLSConfig
+		if opts.HTTP2 {
+			cfg = cfg.Clone()
+			if cfg == nil {
+				cfg = &tls.Config{}
+			}
+			cfg.NextProtos = []string{"h2", "http/1.1"}
+		}
+		tc, err := tlsClient(ctx, conn, cfg, u.Hostname())
 		if err != nil {
 			return nil, nil, err
+		}
+		if tc.ConnectionState().NegotiatedProtocol == "h2" {
+			c, err := dialOwnHTTP2(ctx, tc, u, opts)
+			return c, nil, err
 		}
 		conn = tc
 	}

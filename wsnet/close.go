@@ -21,7 +21,7 @@ import (
 // bytes are refused, and the connection is then closed at once.
 func (c *Conn) Close(code codec.CloseCode, reason string) error {
 	if !c.closing.CompareAndSwap(false, true) {
-		<-c.done
+		<-c.gone
 		return nil
 	}
 	deadline := time.Now().Add(c.opts.closeTimeout())
@@ -78,6 +78,7 @@ func (c *Conn) closeNow(cause error) error {
 		c.cause = cause
 		close(c.done)
 		c.closeErr = c.nc.Close()
+		close(c.gone)
 		if c.untrack != nil {
 			c.untrack()
 		}

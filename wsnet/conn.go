@@ -68,6 +68,7 @@ type Conn struct {
 	params     deflate.Params
 	compressed bool
 	header     http.Header // the server's reply, for a client
+	http2      bool        // a stream of an HTTP/2 connection (RFC 8441)
 
 	readMu sync.Mutex
 	mr     connMessageReader
@@ -93,8 +94,9 @@ type Conn struct {
 	closing   atomic.Bool   // Close has begun
 	ended     chan struct{} // closed when reading has ended for good
 	endOnce   sync.Once
-	done      chan struct{} // closed when nc is closed
+	done      chan struct{} // closed when nc is being closed
 	cause     error         // why nc was closed; set before done is closed
+	gone      chan struct{} // closed once nc.Close has returned: Done
 	closeOnce sync.Once
 	closeErr  error
 	untrack   func() // set by a Server that tracks the connection
@@ -112,7 +114,7 @@ func NewConn(nc net.Conn, buffered []byte, role codec.Role, params *deflate.Para
 
 // newConn makes a Conn that does nothing on its own until start.
 func newConn(nc net.Conn, buffered []byte, role codec.Role, params *deflate.Params, opts *Options) *Conn {
-	c := &Conn{nc: nc, role: role, done: make(chan struct{}), ended: make(chan struct{})}
+	c := &Conn{nc: nc, role: role, done: make(chan struct{}), gone: make(chan struct{}), ended: make(chan struct{})}
 	if opts != nil {
 		c.opts = *opts
 	}
@@ -163,6 +165,10 @@ func (r connReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// HTTP2 reports whether the connection is a stream of an HTTP/2
+// connection (RFC 8441) rather than an HTTP/1.1 connection of its own.
+func (c *Conn) HTTP2() bool { return c.http2 }
+
 // Subprotocol returns the subprotocol the handshake agreed on, or "".
 func (c *Conn) Subprotocol() string { return c.protocol }
 
@@ -192,8 +198,11 @@ func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 func (c *Conn) UnderlyingConn() net.Conn { return c.nc }
 
 // Done returns a channel that is closed once the connection is closed, by
-// either side or for any reason.
-func (c *Conn) Done() <-chan struct{} { return c.done }
+// either side or for any reason. An HTTP/2 handler that made c with
+// Upgrade waits for it before returning, since the WebSocket is the
+// request's stream: by the time Done is closed, what c wrote has been
+// handed to net/http.
+func (c *Conn) Done() <-chan struct{} { return c.gone }
 
 // SetDeadline sets the read and write deadlines, as net.Conn's does.
 func (c *Conn) SetDeadline(t time.Time) error {

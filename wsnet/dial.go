@@ -49,6 +49,17 @@ type DialOptions struct {
 
 	// Limits bound the server's reply head.
 	Limits handshake.Limits
+
+	// HTTP2 opens a wss:// WebSocket over HTTP/2 (RFC 8441) when the
+	// server offers h2 and extended CONNECT, and over HTTP/1.1 otherwise;
+	// see handshake.DialOptions.HTTP2. Conn.HTTP2 says which it got.
+	HTTP2 bool
+
+	// HTTP2Conn opens the WebSocket as a stream of an HTTP/2 connection
+	// the caller already has (a golang.org/x/net/http2 ClientConn or
+	// Transport), falling back to a connection of its own; see
+	// handshake.DialOptions.HTTP2Conn.
+	HTTP2Conn http.RoundTripper
 }
 
 // Dial opens a WebSocket connection to rawURL (ws:// or wss://), through
@@ -68,6 +79,8 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, error) 
 		Limits:         opts.Limits,
 		Proxy:          opts.Proxy,
 		ProxyTLSConfig: opts.ProxyTLSConfig,
+		HTTP2:          opts.HTTP2,
+		HTTP2Conn:      opts.HTTP2Conn,
 	}
 	if opts.Compression != nil {
 		hopts.Extensions = deflate.ClientOffer(*opts.Compression)
@@ -91,6 +104,7 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, error) 
 	}
 	c := newConn(nc, rest, codec.RoleClient, params, &opts.Options)
 	c.protocol, c.extensions, c.header = hc.Protocol(), hc.Extensions(), hc.Header()
+	c.http2 = hc.HTTP2()
 	c.start()
 	return c, nil
 }

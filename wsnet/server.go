@@ -71,6 +71,23 @@ func (o *ServerOptions) maxConns() int {
 // extensions), takes over the connection, sends the 101 reply and returns
 // the connection. On failure it has answered the request with the status
 // that says why (400, 403, 426) and returns the error. opts may be nil.
+//
+// The same handler accepts WebSockets over HTTP/2 (RFC 8441), which
+// browsers open as streams of a page's HTTP/2 connection once the server
+// advertises them: net/http does so only in a process started with
+// GODEBUG=http2xconnect=1 (handshake.HTTP2Enabled reports whether it
+// was). Such a request is an extended CONNECT; Upgrade answers it with
+// 200 and the Conn reads the request body and writes the response, with
+// everything else unchanged (Conn.HTTP2 tells them apart). The stream
+// ends when the handler returns, so over HTTP/2 the handler must wait
+// for the connection to close:
+//
+//	c, err := wsnet.Upgrade(w, r, nil)
+//	if err != nil {
+//		return
+//	}
+//	go serve(c)
+//	<-c.Done() // needed over HTTP/2, harmless over HTTP/1.1
 func Upgrade(w http.ResponseWriter, r *http.Request, opts *ServerOptions) (*Conn, error) {
 	return upgrade(w, r, opts, nil)
 }
@@ -99,6 +116,7 @@ func upgrade(w http.ResponseWriter, r *http.Request, opts *ServerOptions, s *Ser
 	c := newConn(nc, buffered, codec.RoleServer, params, &opts.Options)
 	c.protocol = handshake.SelectProtocol(r.Header.Values("Sec-WebSocket-Protocol"), opts.Protocols)
 	c.extensions = extensions
+	c.http2 = r.ProtoMajor == 2
 	return c, s.track(c)
 }
 
