@@ -12,6 +12,7 @@ import (
 
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/deflate"
+	"github.com/wsframe/wsframe/handshake"
 	"github.com/wsframe/wsframe/wsnet"
 )
 
@@ -150,4 +151,36 @@ func ExampleNetConn() {
 	line, err := bufio.NewReader(nc).ReadString('\n')
 	fmt.Printf("%q %v\n", line, err)
 	// Output: "HELLO WORLD\n" <nil>
+}
+
+// A client that asks for HTTP/2, from a server on one TLS port for both
+// protocols. The same handler serves both: over HTTP/2 the WebSocket is a
+// stream of the connection (RFC 8441) when the server's process started
+// with GODEBUG=http2xconnect=1, and over HTTP/1.1 otherwise, which Dial
+// falls back to. Either way the messages are the same.
+func ExampleDialOptions_http2() {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(seedHandler))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := wsnet.Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https"), &wsnet.DialOptions{
+		TLSConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig,
+		HTTP2:     true,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c.WriteMessage(ctx, codec.OpText, []byte("Can you hear me?"))
+	_, reply, err := c.ReadMessage(ctx, nil)
+	fmt.Printf("%s %v\n", reply, err)
+	fmt.Println(c.HTTP2() == handshake.HTTP2Enabled())
+	fmt.Println(c.Close(codec.CloseNormal, "bye"))
+	// Output:
+	// Loud and clear! <nil>
+	// true
+	// <nil>
 }
