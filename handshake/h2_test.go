@@ -287,3 +287,39 @@ func TestHTTP2Enabled(t *testing.T) {
 		testenv.HTTP2(t)
 	}
 }
+
+// TestHTTP2ServerTimeouts checks that a WebSocket over HTTP/2 outlives
+// the server's ReadTimeout and WriteTimeout, which net/http applies to
+// each stream as it does to a request, as a hijacked connection outlives
+// them over HTTP/1.1.
+func TestHTTP2ServerTimeouts(t *testing.T) {
+	if !testenv.HTTP2(t) {
+		return
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		io.Copy(conn, conn)
+	}))
+	srv.EnableHTTP2 = true
+	srv.Config.ReadTimeout = 100 * time.Millisecond
+	srv.Config.WriteTimeout = 100 * time.Millisecond
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	cfg := srv.Client().Transport.(*http.Transport).TLSClientConfig
+	conn, _, err := Dial(ctxTimeout(t), wsURL(srv), &DialOptions{TLSConfig: cfg, HTTP2: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(300 * time.Millisecond)
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	conn.Write([]byte("late"))
+	var b [4]byte
+	if _, err := io.ReadFull(conn, b[:]); err != nil || string(b[:]) != "late" {
+		t.Errorf("echo after the server's timeouts = %q, %v", b, err)
+	}
+}

@@ -73,8 +73,13 @@ func upgradeHTTP2(w http.ResponseWriter, r *http.Request, opts *Options) (net.Co
 			}
 		}
 	}
-	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
+	// net/http gives each stream the server's ReadTimeout and
+	// WriteTimeout, as it gives a request; the WebSocket lives by its
+	// own, as Upgrade's HTTP/1.1 connections do.
+	rc.SetReadDeadline(time.Time{})
+	rc.SetWriteDeadline(time.Time{})
+	w.WriteHeader(http.StatusOK)
 	if err := rc.Flush(); err != nil {
 		return nil, nil, err
 	}
