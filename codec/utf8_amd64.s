@@ -2,7 +2,10 @@
 
 #include "textflag.h"
 
-// validUTF8Kernel checks the input 32 bytes at a time with the lookup
+// validUTF8Kernel runs validUTF8AVX512 when ·useAVX512UTF8 is set and
+// validUTF8AVX2 otherwise, with a jump: no second call, no Go in between.
+
+// validUTF8AVX2 checks the input 32 bytes at a time with the lookup
 // algorithm of Keiser and Lemire; utf8_tables.go describes the tables and
 // the error bits. The error bits of every block are ORed into Y15, and the
 // input is valid if Y15 ends up zero.
@@ -105,6 +108,15 @@
 
 // func validUTF8Kernel(p *byte, n int) bool
 TEXT ·validUTF8Kernel(SB), NOSPLIT, $0-17
+	CMPB ·useAVX512UTF8(SB), $0
+	JNE  avx512
+	JMP  ·validUTF8AVX2(SB)
+
+avx512:
+	JMP ·validUTF8AVX512(SB)
+
+// func validUTF8AVX2(p *byte, n int) bool
+TEXT ·validUTF8AVX2(SB), NOSPLIT, $0-17
 	MOVQ  p+0(FP), SI
 	MOVQ  n+8(FP), DX
 	XORQ  CX, CX
@@ -295,3 +307,353 @@ DATA utf8Sub70<>+0x08(SB)/8, $0x7070707070707070
 DATA utf8Sub70<>+0x10(SB)/8, $0x7070707070707070
 DATA utf8Sub70<>+0x18(SB)/8, $0x7070707070707070
 GLOBL utf8Sub70<>(SB), RODATA|NOPTR, $32
+
+// validUTF8AVX512 is the same algorithm on 64-byte blocks (ZMM registers,
+// AVX512F and AVX512BW). Where the AVX2 kernel builds prev1, prev2 and
+// prev3 of a block from the block before it with lane shuffles (four of
+// its seven shuffles per block), this one loads them from p+off-1, p+off-2
+// and p+off-3: the shuffle port is the bottleneck, the load ports are not,
+// and a byte's error bits depend only on it and the three bytes before it,
+// so nothing is carried from block to block but the error bits (Z15) and
+// the "unfinished" bits of the last checked block (Z14). VPTERNLOGD does
+// the three-way AND of the lookups and "OR in (x XOR must-continue)" in
+// one instruction each.
+//
+// The first block's prev bytes would begin before p; they are its own
+// bytes shifted up, with zeros (ASCII) shifted in, as in the AVX2 kernel.
+// After it the offsets are rounded up to a multiple of 64 from p's
+// alignment, so that the loads of the blocks themselves do not cross cache
+// lines; the overlap is checked twice. ASCII is skipped 512 bytes at a time
+// (eight loads ORed by VPTERNLOGD), mixed text checked 256 bytes at a time,
+// the rest 64 at a time, and the last 64 bytes of the input are checked as
+// one block, as in the AVX2 kernel.
+//
+// An input of up to 64 bytes is one block, loaded with a zeroing byte mask
+// (a masked-off byte is not read and cannot fault) from p, or so that it
+// ends at p+n if a block from p would run into the next page. The block
+// never reaches into a page that holds no byte of the input: a masked load
+// that does costs a microcode assist of about 500 ns here when that page is
+// not mapped in, as a fresh page next to a new heap span often is.
+//
+// The kernel takes any n of at least 1. It uses no Z16-Z31, whose upper
+// halves VZEROUPPER does not clean.
+//
+// Registers:
+//	SI p, DX n, CX offset of the next block, R8 n-256, R10 n-512,
+//	R9 nonzero once the tables are loaded, K1 ASCII tests and the mask
+//	Z0 blocks, Z1-Z3 prev1-prev3, Z4-Z5 scratch, Z6 utf8EndMax64
+//	Z7 0x80, Z8 0x60, Z9 0x0F, Z13 0x70 in every byte
+//	Z10 utf8CurHigh, Z11 utf8Prev1Low, Z12 utf8Prev1High (in all four lanes)
+//	Z14 "unfinished" bits of the last checked block, Z15 error bits
+
+// UTF8_LOOKUP512 ORs into Z15 the error bits of the block cur (a register
+// or memory), given prev1, prev2 and prev3 in Z1, Z2 and Z3, which it
+// overwrites, with Z4 and Z5. VPSHUFB looks up within each 128-bit lane,
+// so the 16-byte tables are in all four lanes.
+#define UTF8_LOOKUP512(cur) \
+	VPSUBUSB   Z8, Z2, Z2         \
+	VPSUBUSB   Z13, Z3, Z3        \
+	VPTERNLOGD $0xA8, Z7, Z3, Z2  \ // Z2 = (Z2 | Z3) & 0x80: must continue
+	VPSRLW     $4, Z1, Z4         \
+	VPANDD     Z9, Z4, Z4         \
+	VPSHUFB    Z4, Z12, Z4        \
+	VPANDD     Z9, Z1, Z1         \
+	VPSHUFB    Z1, Z11, Z1        \
+	VPSRLW     $4, cur, Z5        \
+	VPANDD     Z9, Z5, Z5         \
+	VPSHUFB    Z5, Z10, Z5        \
+	VPTERNLOGD $0x80, Z5, Z1, Z4  \ // Z4 = Z4 & Z1 & Z5
+	VPTERNLOGD $0xF6, Z2, Z4, Z15   // Z15 |= Z4 ^ Z2
+
+// UTF8_BLOCK512 ORs into Z15 the error bits of the block at offset
+// CX+off, whose prev bytes are all at or after p.
+#define UTF8_BLOCK512(off) \
+	VMOVDQU64 off-1(SI)(CX*1), Z1 \
+	VMOVDQU64 off-2(SI)(CX*1), Z2 \
+	VMOVDQU64 off-3(SI)(CX*1), Z3 \
+	UTF8_LOOKUP512(off(SI)(CX*1))
+
+// UTF8_PREVS512 sets Z1, Z2 and Z3 to the block cur shifted up by one, two
+// and three bytes, with zeros shifted in: prev1-prev3 of a block with
+// nothing before it. VPALIGNR shifts within 128-bit lanes, so VALIGND
+// first lines up the lane below each lane (zeros below the lowest).
+#define UTF8_PREVS512(cur) \
+	VPXORQ   Z5, Z5, Z5       \
+	VALIGND  $12, Z5, cur, Z4 \
+	VPALIGNR $15, Z4, cur, Z1 \
+	VPALIGNR $14, Z4, cur, Z2 \
+	VPALIGNR $13, Z4, cur, Z3
+
+// UTF8_ASCII256 sets K1 to the high bits of the 256 bytes at offset CX:
+// KORTESTQ sets ZF if they are all ASCII. It uses Z0 and Z1.
+#define UTF8_ASCII256 \
+	VMOVDQU64  (SI)(CX*1), Z0                \
+	VMOVDQU64  64(SI)(CX*1), Z1              \
+	VPTERNLOGD $0xFE, 128(SI)(CX*1), Z1, Z0 \
+	VPORQ      192(SI)(CX*1), Z0, Z0         \
+	VPMOVB2M   Z0, K1                        \
+	KORTESTQ   K1, K1
+
+// UTF8_TABLES512 loads the tables and constants once: it jumps to skip if
+// R9 says they are loaded. It uses AX.
+#define UTF8_TABLES512(skip) \
+	TESTQ           R9, R9                  \
+	JNZ             skip                    \
+	MOVQ            $1, R9                  \
+	VBROADCASTI32X4 ·utf8Prev1High(SB), Z12 \
+	VBROADCASTI32X4 ·utf8Prev1Low(SB), Z11  \
+	VBROADCASTI32X4 ·utf8CurHigh(SB), Z10   \
+	VMOVDQU64       utf8EndMax64<>(SB), Z6 \
+	MOVL            $0x0f0f0f0f, AX         \
+	VPBROADCASTD    AX, Z9                  \
+	MOVL            $0x60606060, AX         \
+	VPBROADCASTD    AX, Z8                  \
+	MOVL            $0x70707070, AX         \
+	VPBROADCASTD    AX, Z13                 \
+	MOVL            $0x80808080, AX         \
+	VPBROADCASTD    AX, Z7
+
+// func validUTF8AVX512(p *byte, n int) bool
+TEXT ·validUTF8AVX512(SB), NOSPLIT, $0-17
+	MOVQ   p+0(FP), SI
+	MOVQ   n+8(FP), DX
+	XORQ   R9, R9
+	VPXORQ Z15, Z15, Z15
+	VPXORQ Z14, Z14, Z14
+	CMPQ   DX, $64
+	JLE    small
+
+	// The first block.
+	VMOVDQU64 (SI), Z0
+	VPMOVB2M  Z0, K1
+	KORTESTQ  K1, K1
+	JZ        firstascii
+	UTF8_TABLES512(firstgo)
+
+firstgo:
+	UTF8_PREVS512(Z0)
+	UTF8_LOOKUP512(Z0)
+	VPSUBUSB Z6, Z0, Z14
+
+firstascii:
+	// CX = 64 - p%64, from 1 to 64, the first offset after 0 at which a
+	// block is 64-byte aligned; R8 = n-256 and R10 = n-512, the last
+	// offsets at which a 256- and a 512-byte chunk fit.
+	MOVQ  SI, AX
+	ANDQ  $63, AX
+	MOVQ  $64, CX
+	SUBQ  AX, CX
+	LEAQ  -256(DX), R8
+	LEAQ  -512(DX), R10
+	TESTQ R9, R9
+	JNZ   mixednext
+
+ascii:
+	// Here Z14 is zero: what came before was ASCII, or its unfinished bits
+	// are in Z15 already. 512 bytes at a time, then 256; at the first
+	// 256-byte chunk that is not all ASCII, the mixed loop takes over.
+	CMPQ CX, R10
+	JGT  ascii256
+
+ascii512:
+	VMOVDQU64  (SI)(CX*1), Z0
+	VMOVDQU64  64(SI)(CX*1), Z1
+	VPTERNLOGD $0xFE, 128(SI)(CX*1), Z1, Z0
+	VMOVDQU64  192(SI)(CX*1), Z2
+	VMOVDQU64  256(SI)(CX*1), Z3
+	VPTERNLOGD $0xFE, 320(SI)(CX*1), Z3, Z2
+	VMOVDQU64  384(SI)(CX*1), Z1
+	VPTERNLOGD $0xFE, 448(SI)(CX*1), Z1, Z0
+	VPORQ      Z2, Z0, Z0
+	VPMOVB2M   Z0, K1
+	KORTESTQ   K1, K1
+	JNZ        split512
+	ADDQ       $512, CX
+	CMPQ       CX, R10
+	JLE        ascii512
+
+ascii256:
+	CMPQ CX, R8
+	JGT  asciiend
+	UTF8_ASCII256
+	JNZ  mixed256
+	ADDQ $256, CX
+
+asciiend:
+	// Less than 256 bytes are left. If they are ASCII, so that the last
+	// 256 bytes are, the input is done.
+	CMPQ CX, DX
+	JEQ  done
+	CMPQ DX, $256
+	JLT  tail64
+	VMOVDQU64  -256(SI)(DX*1), Z0
+	VMOVDQU64  -192(SI)(DX*1), Z1
+	VPTERNLOGD $0xFE, -128(SI)(DX*1), Z1, Z0
+	VPORQ      -64(SI)(DX*1), Z0, Z0
+	VPMOVB2M   Z0, K1
+	KORTESTQ   K1, K1
+	JZ         done
+	JMP        tail64
+
+split512:
+	// One half of the 512 bytes is not ASCII: if the first half is, it is
+	// the second.
+	UTF8_ASCII256
+	JNZ  mixed256
+	ADDQ $256, CX
+
+mixed256:
+	UTF8_TABLES512(mixed256go)
+
+mixed256go:
+	UTF8_BLOCK512(0)
+	UTF8_BLOCK512(64)
+	UTF8_BLOCK512(128)
+	UTF8_BLOCK512(192)
+	VMOVDQU64 192(SI)(CX*1), Z0
+	VPSUBUSB  Z6, Z0, Z14
+	ADDQ      $256, CX
+
+mixednext:
+	// After a checked block: the next chunk is checked too unless it is
+	// ASCII, and then a sequence that the checked block ended in is cut
+	// short.
+	CMPQ   CX, R8
+	JGT    tail64
+	UTF8_ASCII256
+	JNZ    mixed256go
+	VPORQ  Z14, Z15, Z15
+	VPXORQ Z14, Z14, Z14
+	ADDQ   $256, CX
+	JMP    ascii
+
+tail64:
+	// Whole blocks, while CX <= n-64, skipping ASCII ones as above.
+	LEAQ -64(DX), R8
+
+loop64:
+	CMPQ      CX, R8
+	JGT       last
+	VMOVDQU64 (SI)(CX*1), Z0
+	VPMOVB2M  Z0, K1
+	KORTESTQ  K1, K1
+	JNZ       tables64
+	VPORQ     Z14, Z15, Z15
+	VPXORQ    Z14, Z14, Z14
+	ADDQ      $64, CX
+	JMP       loop64
+
+tables64:
+	UTF8_TABLES512(mixed64)
+
+mixed64:
+	UTF8_BLOCK512(0)
+	VPSUBUSB Z6, Z0, Z14
+	ADDQ     $64, CX
+	JMP      loop64
+
+last:
+	// The last 64 bytes, which overlap the last whole block. Its "unfinished"
+	// bits replace those of the block before, which it continues; if it
+	// is ASCII, they stay, and done adds them.
+	CMPQ      CX, DX
+	JEQ       done
+	VMOVDQU64 -64(SI)(DX*1), Z0
+	VPMOVB2M  Z0, K1
+	KORTESTQ  K1, K1
+	JZ        done
+	UTF8_TABLES512(lastgo)
+
+lastgo:
+	CMPQ      DX, $67
+	JLT       last65
+	VMOVDQU64 -65(SI)(DX*1), Z1
+	VMOVDQU64 -66(SI)(DX*1), Z2
+	VMOVDQU64 -67(SI)(DX*1), Z3
+	JMP       lastcheck
+
+last65:
+	// n is 65 or 66: the last block begins at p+1 or p+2, and its prev3
+	// (and prev2) would begin before p. They are the first 64 bytes
+	// shifted up by one or two, as in UTF8_PREVS512.
+	VPXORQ    Z5, Z5, Z5
+	CMPQ      DX, $66
+	JEQ       last66
+	VMOVDQU64 (SI), Z1
+	VALIGND   $12, Z5, Z1, Z4
+	VPALIGNR  $15, Z4, Z1, Z2
+	VPALIGNR  $14, Z4, Z1, Z3
+	JMP       lastcheck
+
+last66:
+	VMOVDQU64 1(SI), Z1
+	VMOVDQU64 (SI), Z2
+	VALIGND   $12, Z5, Z2, Z4
+	VPALIGNR  $15, Z4, Z2, Z3
+
+lastcheck:
+	UTF8_LOOKUP512(Z0)
+	VPSUBUSB Z6, Z0, Z14
+
+done:
+	// If the tables were never loaded, every block was ASCII.
+	TESTQ      R9, R9
+	JZ         asciiret
+	VPORQ      Z14, Z15, Z15
+	VPTESTMB   Z15, Z15, K1
+	KORTESTQ   K1, K1
+	SETEQ      ret+16(FP)
+	VZEROUPPER
+	RET
+
+asciiret:
+	MOVB       $1, ret+16(FP)
+	VZEROUPPER
+	RET
+
+small:
+	// 1 <= n <= 64: the mask keeps n bytes, the low ones (SHRQ) of a block
+	// at p when that stays within p's 4 KiB page, else the high ones (SHLQ)
+	// of the block that ends at p+n, at BX. A block at p needs no end check
+	// of its own: the zero after the input reads as ASCII, and the lookup
+	// finds a sequence cut short there as anywhere else. The end check
+	// with utf8EndMax64 only adds errors that are errors.
+	MOVQ  $64, CX
+	SUBQ  DX, CX
+	MOVQ  $-1, AX
+	MOVQ  SI, BX
+	ANDQ  $4095, BX
+	CMPQ  BX, $(4096-64)
+	JHI   smallend
+	SHRQ  CX, AX
+	MOVQ  SI, BX
+	JMP   smallload
+
+smallend:
+	SHLQ CX, AX
+	MOVQ SI, BX
+	SUBQ CX, BX
+
+smallload:
+	KMOVQ      AX, K1
+	VMOVDQU8.Z (BX), K1, Z0
+	VPMOVB2M   Z0, K1
+	KORTESTQ   K1, K1
+	JZ         done
+	UTF8_TABLES512(smallgo)
+
+smallgo:
+	UTF8_PREVS512(Z0)
+	JMP lastcheck
+
+// utf8EndMax64 is utf8EndMax for 64-byte blocks: BF, DF and EF in bytes
+// 63, 62 and 61, FF in the others.
+DATA utf8EndMax64<>+0x00(SB)/8, $0xffffffffffffffff
+DATA utf8EndMax64<>+0x08(SB)/8, $0xffffffffffffffff
+DATA utf8EndMax64<>+0x10(SB)/8, $0xffffffffffffffff
+DATA utf8EndMax64<>+0x18(SB)/8, $0xffffffffffffffff
+DATA utf8EndMax64<>+0x20(SB)/8, $0xffffffffffffffff
+DATA utf8EndMax64<>+0x28(SB)/8, $0xffffffffffffffff
+DATA utf8EndMax64<>+0x30(SB)/8, $0xffffffffffffffff
+DATA utf8EndMax64<>+0x38(SB)/8, $0xbfdfefffffffffff
+GLOBL utf8EndMax64<>(SB), RODATA|NOPTR, $64

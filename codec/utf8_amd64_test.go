@@ -3,28 +3,51 @@
 package codec
 
 import (
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"unicode/utf8"
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
+
+	"github.com/wsframe/wsframe/internal/testenv"
 )
 
 // This file is linux-only because TestUTF8GuardPages needs
 // newGuardedBuffer; utf8_generic_test.go covers every other build.
 
+// hasAVX512UTF8 says whether this CPU can run the AVX-512 UTF-8 kernel.
+var hasAVX512UTF8 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
+
 // utf8Kernels lists the UTF-8 validators this build can run on this CPU.
 var utf8Kernels = func() []string {
+	k := []string{"generic"}
 	if cpu.X86.HasAVX2 {
-		return []string{"avx2", "generic"}
+		k = append([]string{"avx2"}, k...)
 	}
-	return []string{"generic"}
+	if hasAVX512UTF8 {
+		k = append([]string{"avx512"}, k...)
+	}
+	return k
 }()
 
 // utf8Unavailable names the validators this build has that this CPU cannot
-// run, with the feature it lacks, for the tests to report as skipped.
+// run, with the features it lacks, for the tests to report as skipped.
 var utf8Unavailable = func() map[string]string {
 	m := map[string]string{}
+	if !hasAVX512UTF8 {
+		var lack []string
+		for _, f := range []struct {
+			has  bool
+			name string
+		}{{cpu.X86.HasAVX512F, "AVX512F"}, {cpu.X86.HasAVX512BW, "AVX512BW"}} {
+			if !f.has {
+				lack = append(lack, f.name)
+			}
+		}
+		m["avx512"] = strings.Join(lack, " and ")
+	}
 	if !cpu.X86.HasAVX2 {
 		m["avx2"] = "AVX2"
 	}
@@ -34,47 +57,77 @@ var utf8Unavailable = func() map[string]string {
 // setUTF8Kernel selects a UTF-8 validator by name and returns a function
 // that restores the previous choice.
 func setUTF8Kernel(name string) (restore func()) {
-	old := useUTF8Kernel
+	old, oldAVX512 := useUTF8Kernel, useAVX512UTF8
 	switch name {
+	case "avx512":
+		if !hasAVX512UTF8 {
+			panic("codec: CPU lacks " + utf8Unavailable["avx512"])
+		}
+		useUTF8Kernel, useAVX512UTF8 = true, true
 	case "avx2":
 		if !cpu.X86.HasAVX2 {
 			panic("codec: CPU has no AVX2")
 		}
-		useUTF8Kernel = true
+		useUTF8Kernel, useAVX512UTF8 = true, false
 	case "generic":
 		useUTF8Kernel = false
 	default:
 		panic("codec: no UTF-8 kernel " + name)
 	}
-	return func() { useUTF8Kernel = old }
+	return func() { useUTF8Kernel, useAVX512UTF8 = old, oldAVX512 }
 }
 
-// utf8KernelFunc returns a function that checks inputs with the named
-// validator, for tests that run in parallel and so cannot flip
-// useUTF8Kernel. As in ValidUTF8, short inputs are checked in Go by every
-// validator (ASCII ones up to utf8BulkMin bytes, others below
-// utf8ShortMin).
-func utf8KernelFunc(name string) func([]byte) bool {
+// utf8KernelAsm returns the assembly entry point of the named kernel, or
+// nil for the Go loop.
+func utf8KernelAsm(name string) func(p *byte, n int) bool {
 	switch name {
+	case "avx512":
+		return validUTF8AVX512
 	case "avx2":
-		return func(p []byte) bool { return validUTF8(p, true) }
+		return validUTF8AVX2
 	case "generic":
-		return func(p []byte) bool { return validUTF8(p, false) }
+		return nil
 	}
 	panic("codec: no UTF-8 kernel " + name)
 }
 
-// TestUTF8GuardPages runs the kernel on inputs of every length up to 300
-// that end right before an inaccessible page, and that start right after
-// one, so that reading a byte outside the input crashes the test. The
-// inputs are valid text, the same text cut in the middle of its last code
-// point, and text with an error in its last byte.
+// utf8KernelFunc returns a function that checks inputs with the named
+// validator, for tests that run in parallel and so cannot flip
+// useUTF8Kernel and useAVX512UTF8. As in ValidUTF8, inputs shorter than
+// utf8ShortMin are checked by the Go loop with every validator; longer ones
+// go to the kernel, ASCII too (ValidUTF8 itself checks ASCII inputs shorter
+// than utf8BulkMin in Go).
+func utf8KernelFunc(name string) func([]byte) bool {
+	asm := utf8KernelAsm(name)
+	if asm == nil {
+		return func(p []byte) bool { return validUTF8(p, false) }
+	}
+	return func(p []byte) bool {
+		if len(p) < utf8ShortMin {
+			return validUTF8(p, false)
+		}
+		return asm(unsafe.SliceData(p), len(p))
+	}
+}
+
+// TestUTF8GuardPages runs each validator on inputs of every length up to
+// 1100 (enough for every loop of the kernels) that end right before an
+// inaccessible page, and that start right after one, so that reading a
+// byte outside the input crashes the test. The inputs are mixed and ASCII
+// text, valid, cut in the middle of a code point at the end, and with an
+// error in the last byte. The kernels are also called directly, the AVX-512
+// one from one byte on, since it takes any length.
 func TestUTF8GuardPages(t *testing.T) {
-	const maxN = 300
+	const maxN = 1100
 	g := newGuardedBuffer(t, maxN)
-	text := utf8Text("mixed", maxN+64)
+	texts := [][]byte{utf8Text("mixed", maxN), utf8Text("ascii", maxN)}
 	var v UTF8Validator
 	forEachUTF8Kernel(t, func(t *testing.T) {
+		asm := utf8KernelAsm(t.Name()[strings.LastIndexByte(t.Name(), '/')+1:])
+		minAsm := utf8ShortMin
+		if useAVX512UTF8 {
+			minAsm = 1
+		}
 		for n := 0; n <= maxN; n++ {
 			for _, place := range []string{"start", "end"} {
 				var b []byte
@@ -83,33 +136,203 @@ func TestUTF8GuardPages(t *testing.T) {
 				} else {
 					b = g.end(n)
 				}
-				for _, variant := range []string{"text", "cut", "bad"} {
-					copy(b, text)
-					switch {
-					case n == 0:
-					case variant == "cut":
-						// Overwrite the last bytes with the start of a 4-byte
-						// sequence, or as much of it as fits.
-						copy(b[max(0, n-3):], "\xf0\x9f\x98")
-					case variant == "bad":
-						b[n-1] = 0xff
-					}
-					want := utf8.Valid(b)
-					if got := ValidUTF8(b); got != want {
-						t.Fatalf("ValidUTF8(%q) at guard %s = %v; want %v", b, place, got, want)
-					}
-					if n >= utf8ShortMin && useUTF8Kernel {
-						if got := validUTF8Kernel(unsafe.SliceData(b), n); got != want {
-							t.Fatalf("validUTF8Kernel(%q) at guard %s = %v; want %v", b, place, got, want)
+				for _, text := range texts {
+					for _, variant := range []string{"text", "cut", "bad"} {
+						copy(b, text)
+						switch {
+						case n == 0:
+						case variant == "cut":
+							// Overwrite the last bytes with the start of a
+							// 4-byte sequence, or as much of it as fits.
+							copy(b[max(0, n-3):], "\xf0\x9f\x98")
+						case variant == "bad":
+							b[n-1] = 0xff
+						}
+						want := utf8.Valid(b)
+						if got := ValidUTF8(b); got != want {
+							t.Fatalf("ValidUTF8(%q) at guard %s = %v; want %v", b, place, got, want)
+						}
+						if asm != nil && n >= minAsm {
+							if got := asm(unsafe.SliceData(b), n); got != want {
+								t.Fatalf("kernel(%q) at guard %s = %v; want %v", b, place, got, want)
+							}
+						}
+						v.Reset()
+						v.Feed(b[:n/2])
+						v.Feed(b[n/2:])
+						if got := v.Done(); got != want {
+							t.Fatalf("UTF8Validator on %q at guard %s: Done() = %v; want %v", b, place, got, want)
 						}
 					}
-					v.Reset()
-					v.Feed(b[:n/2])
-					v.Feed(b[n/2:])
-					if got := v.Done(); got != want {
-						t.Fatalf("UTF8Validator on %q at guard %s: Done() = %v; want %v", b, place, got, want)
+				}
+			}
+		}
+	})
+}
+
+// utf8AlignLengths are the input lengths of the alignment tests: every
+// length up to 200, which covers the AVX-512 kernel's single masked block
+// (up to 64 bytes), its masked last block (65 and 66) and the first and
+// last blocks around the aligned ones, and lengths around the steps of its
+// loops (64-byte blocks, 256-byte mixed chunks, 512-byte ASCII chunks).
+var utf8AlignLengths = func() []int {
+	var ns []int
+	for n := utf8ShortMin; n <= 200; n++ {
+		ns = append(ns, n)
+	}
+	return append(ns, 255, 256, 257, 319, 320, 321, 383, 384, 385, 511, 512, 513,
+		575, 576, 577, 639, 640, 641, 767, 768, 1023, 1024, 1025, 1100)
+}()
+
+// TestUTF8KernelAlignment runs each kernel on ASCII inputs that start at
+// every offset from a 64-byte boundary, with one thing at every position:
+// an FF byte, a stray continuation byte, a valid two- and four-byte code
+// point and a four-byte code point cut short. The AVX-512 kernel rounds its
+// block offsets to p's alignment, so the positions where blocks and chunks
+// meet move with it; this is where a block skipped as ASCII after one that
+// ended in an unfinished sequence, or an overlap, would go wrong. With
+// -short or the race detector, eight of the 64 alignments.
+func TestUTF8KernelAlignment(t *testing.T) {
+	things := []struct {
+		s     string
+		valid bool
+	}{{"\xff", false}, {"\x80", false}, {"é", true}, {"😀", true}, {"\xf0\x9f\x98", false}}
+	aligns := utf8Aligns()
+	for _, k := range utf8Kernels {
+		valid := utf8KernelFunc(k)
+		t.Run(k, func(t *testing.T) {
+			t.Parallel()
+			buf := alignedBuffer(64 + 1100)
+			bg := utf8Background(1100)
+			for _, align := range aligns {
+				for _, n := range utf8AlignLengths {
+					b := buf[align : align+n]
+					copy(b, bg)
+					if !valid(b) {
+						t.Fatalf("ASCII of %d bytes at alignment %d: got false; want true", n, align)
+					}
+					for _, th := range things {
+						for pos := 0; pos+len(th.s) <= n; pos++ {
+							copy(b[pos:], th.s)
+							if got := valid(b); got != th.valid {
+								t.Fatalf("%q at %d of %d at alignment %d: got %v; want %v", th.s, pos, n, align, got, th.valid)
+							}
+							copy(b[pos:], bg[pos:pos+len(th.s)])
+						}
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestUTF8KernelAlignmentMixed runs each kernel on mixed text of every
+// length up to 1100 at every alignment, valid, cut short and with an FF at
+// the end, and on mixed text of the utf8AlignLengths up to 300 with each
+// byte in turn set to each of utf8Edges, at eight alignments.
+func TestUTF8KernelAlignmentMixed(t *testing.T) {
+	aligns := utf8Aligns()
+	rng := rand.New(rand.NewPCG(15, 16))
+	texts := [][]byte{utf8Text("mixed", 1100), randomUTF8(rng, 1100, 0)[:1100]}
+	for _, k := range utf8Kernels {
+		valid := utf8KernelFunc(k)
+		t.Run(k, func(t *testing.T) {
+			t.Parallel()
+			buf := alignedBuffer(64 + 1100)
+			for _, align := range aligns {
+				for n := 1; n <= 1100; n++ {
+					b := buf[align : align+n]
+					for _, text := range texts {
+						for _, variant := range []string{"text", "cut", "bad"} {
+							copy(b, text)
+							switch variant {
+							case "cut":
+								copy(b[max(0, n-3):], "\xf0\x9f\x98")
+							case "bad":
+								b[n-1] = 0xff
+							}
+							if got, want := valid(b), utf8.Valid(b); got != want {
+								t.Fatalf("%s %q at alignment %d: got %v; want %v", variant, b, align, got, want)
+							}
+						}
+					}
+				}
+			}
+			for _, align := range utf8Aligns8 {
+				for _, n := range utf8AlignLengths {
+					if n > 300 {
+						break
+					}
+					b := buf[align : align+n]
+					orig := texts[1][:n]
+					copy(b, orig)
+					for i := range b {
+						for _, c := range utf8Edges {
+							b[i] = c
+							if got, want := valid(b), utf8.Valid(b); got != want {
+								t.Fatalf("%q at alignment %d: got %v; want %v", b, align, got, want)
+							}
+						}
+						b[i] = orig[i]
+					}
+				}
+			}
+		})
+	}
+}
+
+// utf8Aligns8 are alignments that put the AVX-512 kernel's first aligned
+// block at 64, 63, 62, 61, 33, 32, 2 and 1 bytes from p.
+var utf8Aligns8 = []int{0, 1, 2, 3, 31, 32, 62, 63}
+
+// utf8Aligns returns the alignments the tests try: all 64, or eight of
+// them with -short or the race detector.
+func utf8Aligns() []int {
+	if testing.Short() || testenv.RaceEnabled {
+		return utf8Aligns8
+	}
+	var a []int
+	for i := 0; i < 64; i++ {
+		a = append(a, i)
+	}
+	return a
+}
+
+// alignedBuffer returns n bytes that start at a 64-byte boundary.
+func alignedBuffer(n int) []byte {
+	b := make([]byte, n+63)
+	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(b))) & 63)
+	return b[off : off+n]
+}
+
+// FuzzUTF8Kernels compares every validator with utf8.Valid on p placed
+// after pad%1100 bytes of ASCII, followed by tail%600 bytes of p repeated,
+// in a buffer that starts align%64 bytes after a 64-byte boundary: long
+// enough for every loop of the AVX-512 kernel, at any alignment.
+// FuzzValidUTF8 covers short inputs.
+func FuzzUTF8Kernels(f *testing.F) {
+	for i, tt := range utf8Cases {
+		f.Add([]byte(tt.in), uint16(i*37), uint16(i*91), uint8(i))
+	}
+	f.Add([]byte(utf8Text("mixed", 300)), uint16(0), uint16(599), uint8(63))
+	funcs := make([]func([]byte) bool, len(utf8Kernels))
+	for i, k := range utf8Kernels {
+		funcs[i] = utf8KernelFunc(k)
+	}
+	buf := alignedBuffer(64 + 1100 + 4096 + 600)
+	f.Fuzz(func(t *testing.T, p []byte, pad, tail uint16, align uint8) {
+		if len(p) > 4096 {
+			return
+		}
+		b := append(buf[align%64:align%64], utf8Background(int(pad%1100))...)
+		b = append(b, p...)
+		for m := int(tail % 600); m > 0 && len(p) > 0; m -= len(p) {
+			b = append(b, p[:min(m, len(p))]...)
+		}
+		want := utf8.Valid(b)
+		for i, f := range funcs {
+			if got := f(b); got != want {
+				t.Fatalf("%s: ValidUTF8(%q) at alignment %d = %v; want %v", utf8Kernels[i], b, align%64, got, want)
 			}
 		}
 	})
