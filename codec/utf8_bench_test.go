@@ -7,7 +7,7 @@ import (
 )
 
 // utf8BenchSizes are the text sizes the UTF-8 benchmarks report.
-var utf8BenchSizes = []int{16, 125, 1 << 10, 4 << 10, 64 << 10, 1 << 20}
+var utf8BenchSizes = []int{16, 64, 125, 1 << 10, 4 << 10, 16 << 10, 64 << 10, 1 << 20}
 
 // utf8Sentences are the building blocks of the benchmark texts, written
 // for this package.
@@ -100,7 +100,9 @@ func BenchmarkStdlibUTF8Valid(b *testing.B) {
 	})
 }
 
-// BenchmarkValidUTF8Kernel runs each validator in turn.
+// BenchmarkValidUTF8Kernel runs ValidUTF8 with each validator in turn,
+// and utf8.Valid as kernel=stdlib, so that one run compares them all. Both
+// are called directly, as a caller would, not through a func value.
 func BenchmarkValidUTF8Kernel(b *testing.B) {
 	for _, k := range utf8Kernels {
 		b.Run("kernel="+k, func(b *testing.B) {
@@ -114,6 +116,15 @@ func BenchmarkValidUTF8Kernel(b *testing.B) {
 			})
 		})
 	}
+	b.Run("kernel=stdlib", func(b *testing.B) {
+		forEachText(b, func(b *testing.B, p []byte) {
+			for b.Loop() {
+				if !utf8.Valid(p) {
+					b.Fatal("utf8.Valid rejected valid text")
+				}
+			}
+		})
+	})
 }
 
 // BenchmarkUTF8ValidatorFeed checks text as a reader would, in chunks of
