@@ -1,11 +1,12 @@
-//go:build !amd64 || purego || !gc || !linux
+//go:build !(amd64 || arm64) || purego || !gc || !linux
 
 package codec
 
 // This build has one validator the tests can select: the one ValidUTF8
-// picks. That is the Go loop, except on amd64 outside linux, where the
-// kernel tests of utf8_amd64_test.go do not run (they need newGuardedBuffer
-// from mask_linux_test.go) and ValidUTF8 may still use the AVX2 kernel.
+// picks. That is the Go loop, except on amd64 and arm64 outside linux,
+// where the kernel tests of utf8_amd64_test.go and utf8_arm64_test.go do not
+// run (they need newGuardedBuffer from mask_linux_test.go) and ValidUTF8
+// may still use the AVX2 or NEON kernel.
 
 // utf8Kernels lists the UTF-8 validators tests run.
 var utf8Kernels = []string{"default"}
