@@ -322,8 +322,9 @@ GLOBL utf8Sub70<>(SB), RODATA|NOPTR, $32
 // The first block's prev bytes would begin before p; they are its own
 // bytes shifted up, with zeros (ASCII) shifted in, as in the AVX2 kernel.
 // After it the offsets are rounded up to a multiple of 64 from p's
-// alignment, so that the loads of the blocks themselves do not cross cache
-// lines; the overlap is checked twice. ASCII is skipped 512 bytes at a time
+// alignment (unless p is 62 or 63 bytes past one), so that the loads of
+// the blocks themselves do not cross cache lines; the overlap is checked
+// twice. ASCII is skipped 512 bytes at a time
 // (eight loads ORed by VPTERNLOGD), mixed text checked 256 bytes at a time,
 // the rest 64 at a time, and the last 64 bytes of the input are checked as
 // one block, as in the AVX2 kernel.
@@ -436,13 +437,18 @@ firstgo:
 	VPSUBUSB Z6, Z0, Z14
 
 firstascii:
-	// CX = 64 - p%64, from 1 to 64, the first offset after 0 at which a
-	// block is 64-byte aligned; R8 = n-256 and R10 = n-512, the last
-	// offsets at which a 256- and a 512-byte chunk fit.
-	MOVQ  SI, AX
-	ANDQ  $63, AX
-	MOVQ  $64, CX
-	SUBQ  AX, CX
+	// CX = 64 - p%64, the first offset after 0 at which a block is 64-byte
+	// aligned, unless that is 1 or 2, where the block's prev3 would begin
+	// before p: then CX = 64, and the blocks stay unaligned. R8 = n-256
+	// and R10 = n-512, the last offsets at which a 256- and a 512-byte
+	// chunk fit.
+	MOVQ    SI, AX
+	ANDQ    $63, AX
+	MOVQ    $64, CX
+	SUBQ    AX, CX
+	MOVQ    $64, AX
+	CMPQ    CX, $3
+	CMOVQLT AX, CX
 	LEAQ  -256(DX), R8
 	LEAQ  -512(DX), R10
 	TESTQ R9, R9

@@ -110,63 +110,15 @@ func utf8KernelFunc(name string) func([]byte) bool {
 	}
 }
 
-// TestUTF8GuardPages runs each validator on inputs of every length up to
-// 1100 (enough for every loop of the kernels) that end right before an
-// inaccessible page, and that start right after one, so that reading a
-// byte outside the input crashes the test. The inputs are mixed and ASCII
-// text, valid, cut in the middle of a code point at the end, and with an
-// error in the last byte. The kernels are also called directly, the AVX-512
-// one from one byte on, since it takes any length.
+// TestUTF8GuardPages runs every validator at the edges of inaccessible
+// pages; see testUTF8GuardPages. The AVX-512 kernel is called directly from
+// one byte on, since it takes any length.
 func TestUTF8GuardPages(t *testing.T) {
-	const maxN = 1100
-	g := newGuardedBuffer(t, maxN)
-	texts := [][]byte{utf8Text("mixed", maxN), utf8Text("ascii", maxN)}
-	var v UTF8Validator
-	forEachUTF8Kernel(t, func(t *testing.T) {
-		asm := utf8KernelAsm(t.Name()[strings.LastIndexByte(t.Name(), '/')+1:])
-		minAsm := utf8ShortMin
-		if useAVX512UTF8 {
-			minAsm = 1
+	testUTF8GuardPages(t, func(name string) (func(p *byte, n int) bool, int) {
+		if name == "avx512" {
+			return validUTF8AVX512, 1
 		}
-		for n := 0; n <= maxN; n++ {
-			for _, place := range []string{"start", "end"} {
-				var b []byte
-				if place == "start" {
-					b = g.start(n)
-				} else {
-					b = g.end(n)
-				}
-				for _, text := range texts {
-					for _, variant := range []string{"text", "cut", "bad"} {
-						copy(b, text)
-						switch {
-						case n == 0:
-						case variant == "cut":
-							// Overwrite the last bytes with the start of a
-							// 4-byte sequence, or as much of it as fits.
-							copy(b[max(0, n-3):], "\xf0\x9f\x98")
-						case variant == "bad":
-							b[n-1] = 0xff
-						}
-						want := utf8.Valid(b)
-						if got := ValidUTF8(b); got != want {
-							t.Fatalf("ValidUTF8(%q) at guard %s = %v; want %v", b, place, got, want)
-						}
-						if asm != nil && n >= minAsm {
-							if got := asm(unsafe.SliceData(b), n); got != want {
-								t.Fatalf("kernel(%q) at guard %s = %v; want %v", b, place, got, want)
-							}
-						}
-						v.Reset()
-						v.Feed(b[:n/2])
-						v.Feed(b[n/2:])
-						if got := v.Done(); got != want {
-							t.Fatalf("UTF8Validator on %q at guard %s: Done() = %v; want %v", b, place, got, want)
-						}
-					}
-				}
-			}
-		}
+		return utf8KernelAsm(name), utf8ShortMin
 	})
 }
 
@@ -220,6 +172,7 @@ func TestUTF8KernelAlignment(t *testing.T) {
 							copy(b[pos:], bg[pos:pos+len(th.s)])
 						}
 					}
+					fillF0(b, 0)
 				}
 			}
 		})
@@ -256,6 +209,7 @@ func TestUTF8KernelAlignmentMixed(t *testing.T) {
 							}
 						}
 					}
+					fillF0(b, 0)
 				}
 			}
 			for _, align := range utf8Aligns8 {
@@ -275,6 +229,7 @@ func TestUTF8KernelAlignmentMixed(t *testing.T) {
 						}
 						b[i] = orig[i]
 					}
+					fillF0(b, 0)
 				}
 			}
 		})
@@ -282,7 +237,8 @@ func TestUTF8KernelAlignmentMixed(t *testing.T) {
 }
 
 // utf8Aligns8 are alignments that put the AVX-512 kernel's first aligned
-// block at 64, 63, 62, 61, 33, 32, 2 and 1 bytes from p.
+// block at 64, 63, 62, 61, 33 and 32 bytes from p, and two (62 and 63)
+// where its blocks stay unaligned, 64 bytes apart from p.
 var utf8Aligns8 = []int{0, 1, 2, 3, 31, 32, 62, 63}
 
 // utf8Aligns returns the alignments the tests try: all 64, or eight of
@@ -298,17 +254,31 @@ func utf8Aligns() []int {
 	return a
 }
 
-// alignedBuffer returns n bytes that start at a 64-byte boundary.
+// alignedBuffer returns n bytes that start at a 64-byte boundary, with
+// 64 bytes before them and 64 after, all F0: a kernel that reads a byte
+// outside its input there sees a lead byte and gets the answer wrong.
+// Code that uses the buffer leaves F0 outside each input too.
 func alignedBuffer(n int) []byte {
-	b := make([]byte, n+63)
-	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(b))) & 63)
+	b := make([]byte, n+64+63+64)
+	off := 64 + int(-uintptr(unsafe.Pointer(unsafe.SliceData(b[64:])))&63)
+	for i := range b {
+		b[i] = 0xf0
+	}
 	return b[off : off+n]
+}
+
+// fillF0 sets b[i:] to F0, the filler of alignedBuffer.
+func fillF0(b []byte, i int) {
+	for ; i < len(b); i++ {
+		b[i] = 0xf0
+	}
 }
 
 // FuzzUTF8Kernels compares every validator with utf8.Valid on p placed
 // after pad%1100 bytes of ASCII, followed by tail%600 bytes of p repeated,
 // in a buffer that starts align%64 bytes after a 64-byte boundary: long
-// enough for every loop of the AVX-512 kernel, at any alignment.
+// enough for every loop of the AVX-512 kernel, at any alignment. The bytes
+// around the input are F0, as alignedBuffer leaves them.
 // FuzzValidUTF8 covers short inputs.
 func FuzzUTF8Kernels(f *testing.F) {
 	for i, tt := range utf8Cases {
@@ -335,5 +305,6 @@ func FuzzUTF8Kernels(f *testing.F) {
 				t.Fatalf("%s: ValidUTF8(%q) at alignment %d = %v; want %v", utf8Kernels[i], b, align%64, got, want)
 			}
 		}
+		fillF0(b, 0)
 	})
 }
