@@ -7,11 +7,11 @@ package codec
 // ASCII. The kernel loads the three bytes before its last 16-byte block, so
 // it needs 19 bytes. No arm64 machine was available to time where it starts
 // to pay off, so these come from instruction counts: validUTF8 tests inputs
-// of up to 32 bytes for ASCII with four word loads in about 25
-// instructions, where the kernel takes about 45 for 32 ASCII bytes, call
-// included; for anything else the kernel takes 17 instructions per 16 bytes
-// against 10 to 20 per byte for the Go loop. amd64 calls its kernel from 32
-// bytes, since AVX2 checks them as one vector.
+// of up to 32 bytes for ASCII with four word loads, 40 instructions in all
+// for 32 ASCII bytes, where a call of the kernel makes that 54; for anything
+// else the kernel takes 17 instructions per 16 bytes against 10 to 20 per
+// byte for the Go loop. amd64 calls its kernel from 32 bytes, since AVX2
+// checks them as one vector.
 const (
 	utf8ShortMin = 19
 	utf8BulkMin  = 33
