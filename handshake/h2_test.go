@@ -323,3 +323,40 @@ func TestHTTP2ServerTimeouts(t *testing.T) {
 		t.Errorf("echo after the server's timeouts = %q, %v", b, err)
 	}
 }
+
+// TestHTTP2CloseAfterReset: when the server ends a stream while the
+// client's writes wait for flow control, closing the client's end does
+// not wait for bytes that can no longer be sent.
+func TestHTTP2CloseAfterReset(t *testing.T) {
+	if !testenv.HTTP2(t) {
+		return
+	}
+	srv, cfg := newH2Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		time.Sleep(100 * time.Millisecond) // for the client's writes to fill the windows
+		conn.Write([]byte("bye"))          // and read nothing
+	}))
+	conn, _, err := Dial(ctxTimeout(t), wsURL(srv), &DialOptions{TLSConfig: cfg, HTTP2: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	go conn.Write(make([]byte, 8<<20)) // more than the windows take
+	var b [3]byte
+	if _, err := io.ReadFull(conn, b[:]); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := conn.Read(b[:]); err != io.EOF {
+		t.Fatalf("read after the server ended the stream: %v; want EOF", err)
+	}
+	start := time.Now()
+	conn.Close()
+	if d := time.Since(start); d > streamLinger/2 {
+		t.Errorf("Close took %v after the server ended the stream", d)
+	}
+}

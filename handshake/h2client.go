@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -139,20 +140,26 @@ func checkHTTP2Response(resp *http.Response, opts *DialOptions) error {
 }
 
 // requestBody is the far end of the stream's out pipe, as the body of
-// the CONNECT, with a signal for when the transport has read all of it.
+// the CONNECT, with a signal for when the transport is done with it: it
+// has read all of it, or it closes it without, because the stream was
+// reset or the connection closed, and then nothing more will be sent.
 type requestBody struct {
 	net.Conn
 	sent chan struct{}
-	done bool
+	once sync.Once
 }
 
 func (b *requestBody) Read(p []byte) (int, error) {
 	n, err := b.Conn.Read(p)
-	if err != nil && !b.done {
-		b.done = true
-		close(b.sent)
+	if err != nil {
+		b.once.Do(func() { close(b.sent) })
 	}
 	return n, err
+}
+
+func (b *requestBody) Close() error {
+	b.once.Do(func() { close(b.sent) })
+	return b.Conn.Close()
 }
 
 // waitLinger waits for c to be closed, at most streamLinger.
