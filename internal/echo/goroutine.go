@@ -2,6 +2,7 @@ package echo
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -48,6 +49,37 @@ import (
 // shuts the server down, sending close 1001 to every connection and
 // waiting at most grace for them to end.
 func Listen(s *Server, addr string) (net.Addr, func(grace time.Duration), error) {
+	return listen(s, addr, nil, false)
+}
+
+// HTTP2Streams is the most WebSockets, and requests, one HTTP/2
+// connection may carry at once (SETTINGS_MAX_CONCURRENT_STREAMS, net/http's
+// default): Limits.MaxConns counts TCP connections, so over HTTP/2 the
+// server holds at most MaxConns times this many WebSockets.
+const HTTP2Streams = 250
+
+// ListenTLS is Listen over TLS with cfg, which holds the certificate:
+// HTTPS and wss:// on addr. TLS's ALPN chooses HTTP/1.1 or, when http2 is
+// set, HTTP/2, which net/http serves itself. A WebSocket over HTTP/2 (RFC
+// 8441, an extended CONNECT) is one stream of its connection, which other
+// WebSockets and requests may share; net/http accepts such WebSockets only
+// in a process started with GODEBUG=http2xconnect=1 (see
+// handshake.HTTP2Enabled), and without it clients open theirs over
+// HTTP/1.1.
+//
+// Over HTTP/2 the limits hold as over HTTP/1.1, per WebSocket, with
+// these differences: MaxConns counts TCP connections, each of which
+// carries at most HTTP2Streams WebSockets; HandshakeTimeout bounds an
+// HTTP/2 connection's time without streams too; and the memory budget
+// does not count what the HTTP/2 layer holds: up to 1 MiB per connection
+// of data received and not yet read (net/http's flow-control window) and
+// 32 KiB per stream in the buffers that join it to the WebSocket, held
+// while the WebSocket lives, idle or not.
+func ListenTLS(s *Server, addr string, cfg *tls.Config, http2 bool) (net.Addr, func(grace time.Duration), error) {
+	return listen(s, addr, cfg, http2)
+}
+
+func listen(s *Server, addr string, cfg *tls.Config, http2 bool) (net.Addr, func(grace time.Duration), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, err
@@ -59,7 +91,8 @@ func Listen(s *Server, addr string) (net.Addr, func(grace time.Duration), error)
 		Handler: &handler{s: s, lim: lim, lend: NewBuffers(s), clk: clk},
 		// Until it is upgraded a connection is in its handshake: it has
 		// HandshakeTimeout to send a request head, or the whole of a
-		// request, or the next request after a plain one.
+		// request, or the next request after a plain one. An HTTP/2
+		// connection has as long without a stream.
 		ReadHeaderTimeout: lim.HandshakeTimeout,
 		ReadTimeout:       lim.HandshakeTimeout,
 		IdleTimeout:       lim.HandshakeTimeout,
@@ -70,12 +103,34 @@ func Listen(s *Server, addr string) (net.Addr, func(grace time.Duration), error)
 		ConnState:    g.track,
 		ErrorLog:     log.New(io.Discard, "", 0),
 	}
-	go hs.Serve(g)
+	if cfg != nil {
+		var p http.Protocols
+		p.SetHTTP1(true)
+		p.SetHTTP2(http2)
+		hs.Protocols = &p
+		hs.TLSConfig = cfg
+		// An HTTP/2 connection whose client takes none of its output
+		// for WriteTimeout is closed, with all its streams.
+		hs.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: HTTP2Streams, WriteByteTimeout: lim.WriteTimeout}
+		go hs.ServeTLS(g, "", "")
+	} else {
+		go hs.Serve(g)
+	}
 	stop := func(grace time.Duration) {
 		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
-		hs.Shutdown(ctx) // stops accepting; hijacked connections are ours
+		// net/http stops accepting, and waits for its connections to be
+		// idle: HTTP/1.1 WebSockets were hijacked and are ours, but an
+		// HTTP/2 connection is busy while its WebSockets, which are its
+		// streams, live. So the close frames go out meanwhile.
+		done := make(chan struct{})
+		go func() {
+			hs.Shutdown(ctx)
+			close(done)
+		}()
 		s.shutdown(ctx)
+		<-done
+		hs.Close() // what grace left open
 		clk.Stop()
 	}
 	return ln.Addr(), stop, nil
@@ -114,7 +169,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.Logf("handshake from %s refused: %v", r.RemoteAddr, err)
 		return
 	}
-	s.Logf("handshake from %s: %s", r.RemoteAddr, r.URL.Path)
+	h2 := r.ProtoMajor == 2
+	s.Logf("handshake from %s: %s (%s)", r.RemoteAddr, r.URL.Path, r.Proto)
 	// Bytes the client sent after its request are in rw's buffer.
 	pre, _ := rw.Reader.Peek(rw.Reader.Buffered())
 	c := &serverConn{Conn: newConn(s, r.URL.Path == "/seed", pre, h.lend), hc: conn, nc: conn, lim: h.lim, clk: h.clk}
@@ -123,12 +179,23 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if gc, ok := conn.(*gatedConn); ok {
 		c.nc = gc.Conn
 	}
+	_, c.tls = conn.(*tls.Conn)
 	if negotiated {
 		c.useDeflate(params)
 	}
 	if !s.add(c) {
 		conn.Close()
 		c.Free()
+		return
+	}
+	if h2 {
+		// The WebSocket is a stream of the request, which ends when the
+		// handler returns: this goroutine serves it.
+		s.http2.Add(1)
+		s.http2Open.Add(1)
+		defer s.http2Open.Add(-1)
+		defer s.remove(c)
+		c.serve()
 		return
 	}
 	// A goroutine of its own, so that net/http lets go of what it kept
@@ -200,8 +267,10 @@ func (s *Server) shutdown(ctx context.Context) {
 	select {
 	case <-done:
 	case <-ctx.Done():
+		// Closing a stream of HTTP/2 waits up to a second for its last
+		// bytes: drop them all at once.
 		for _, c := range conns {
-			c.hc.Close()
+			go c.drop()
 		}
 		<-done
 	}
@@ -211,8 +280,9 @@ func (s *Server) shutdown(ctx context.Context) {
 // blocks in Read and Write, and the protocol is Conn's.
 type serverConn struct {
 	*Conn
-	nc  net.Conn // reads, writes and deadlines: the TCP connection itself
+	nc  net.Conn // reads, writes and deadlines: the TCP connection itself, its TLS, or its HTTP/2 stream
 	hc  net.Conn // the connection as net/http handed it over: closing it frees its place under MaxConns
+	tls bool     // nc is a TLS connection, whose writes cannot resume after a deadline
 	lim *Limits
 	clk *clock
 
@@ -228,7 +298,7 @@ type serverConn struct {
 	wmu   sync.Mutex // guards writes: the connection's goroutine and shutdown both write
 	iov   [3][]byte
 	bufs  net.Buffers
-	armed time.Time // the write deadline, less a step of WriteTimeout/8
+	armed time.Time // when the write deadline was set: it is a step of WriteTimeout/8 later, or WriteTimeout over TLS
 	err   error
 	gone  bool // shutdown sent close 1001: drop every later write
 }
@@ -281,6 +351,17 @@ func (c *serverConn) extra() bool {
 func (c *serverConn) end() {
 	c.hc.Close()
 	c.Free()
+}
+
+// drop closes the connection at once: over TLS without the close_notify
+// alert, which would wait up to 5 s for a client that does not read, and
+// follow a record a write deadline may have cut short.
+func (c *serverConn) drop() {
+	if tc, ok := c.hc.(*tls.Conn); ok {
+		tc.NetConn().Close()
+		return
+	}
+	c.hc.Close()
 }
 
 // read reads what arrives into the read buffer. When the read deadline
@@ -409,6 +490,9 @@ func (c *serverConn) Pending() bool { return false }
 // step, and fails once WriteTimeout has passed without: a client that
 // takes nothing is dropped at most a step late.
 func (c *serverConn) write() error {
+	if c.tls {
+		return c.writeTLS()
+	}
 	wt := c.lim.WriteTimeout
 	step := wt / 8
 	progress := c.clk.Now()
@@ -422,7 +506,7 @@ func (c *serverConn) write() error {
 			return nil
 		}
 		if !errors.Is(err, os.ErrDeadlineExceeded) {
-			c.hc.Close()
+			c.drop()
 			return err
 		}
 		now := time.Now()
@@ -431,7 +515,7 @@ func (c *serverConn) write() error {
 		} else if now.Sub(progress) >= wt {
 			c.s.Count(TimeoutWrite)
 			c.s.Logf("%s took nothing in %v: closing", c.nc.RemoteAddr(), wt)
-			c.hc.Close()
+			c.drop()
 			return err
 		}
 		next := now.Add(step)
@@ -440,6 +524,41 @@ func (c *serverConn) write() error {
 		}
 		c.setWriteDeadline(next)
 	}
+}
+
+// tlsPiece is the most writeTLS hands crypto/tls at once: a record's
+// worth.
+const tlsPiece = 16 << 10
+
+// writeTLS is write over TLS, whose writes do not resume after a deadline:
+// crypto/tls fails every later write once one timed out, with its record
+// cut short. So the deadline never interrupts a write that may go on: it
+// is WriteTimeout after it was set, and is set again before a piece of at
+// most tlsPiece bytes when it is more than WriteTimeout/8 old. Each piece
+// so has at least 7/8 of WriteTimeout to go out, and a client that takes
+// nothing is dropped at most WriteTimeout after the last piece it took.
+func (c *serverConn) writeTLS() error {
+	wt := c.lim.WriteTimeout
+	for _, b := range c.bufs {
+		for len(b) > 0 {
+			if now := c.clk.Now(); now.Sub(c.armed) > wt/8 {
+				c.nc.SetWriteDeadline(now.Add(wt))
+				c.armed = now
+			}
+			n, err := c.nc.Write(b[:min(len(b), tlsPiece)])
+			if err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					c.s.Count(TimeoutWrite)
+					c.s.Logf("%s took nothing in %v: closing", c.nc.RemoteAddr(), wt)
+				}
+				c.drop()
+				return err
+			}
+			b = b[n:]
+		}
+	}
+	c.bufs = nil
+	return nil
 }
 
 // setWriteDeadline sets the write deadline to t, a step from when it was
@@ -551,6 +670,9 @@ func (g *gate) Close() error {
 // track is net/http's ConnState hook: it records where each connection
 // is, so that a read timeout can be told to be the handshake's.
 func (g *gate) track(nc net.Conn, st http.ConnState) {
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
 	if c, ok := nc.(*gatedConn); ok {
 		c.state.Store(int32(st))
 	}

@@ -47,9 +47,11 @@ type Server struct {
 	closing bool
 	wg      sync.WaitGroup
 
-	messages atomic.Int64 // messages echoed
-	bytes    atomic.Int64 // payload bytes echoed
-	active   atomic.Int64 // open connections
+	messages  atomic.Int64 // messages echoed
+	bytes     atomic.Int64 // payload bytes echoed
+	active    atomic.Int64 // open connections
+	http2     atomic.Int64 // WebSockets opened over HTTP/2
+	http2Open atomic.Int64 // WebSockets over HTTP/2 open now
 }
 
 // NewServer returns a server that accepts messages of up to maxMessage
@@ -114,10 +116,12 @@ func (s *Server) Open(dst []byte, req *handshake.Request, pre []byte, lend *Buff
 }
 
 // isUpgrade reports whether r attempts a WebSocket handshake: it carries an
-// Upgrade or a Sec-WebSocket-Key header. Such a request gets the
-// handshake's checks and errors, not the demo page.
+// Upgrade or a Sec-WebSocket-Key header, or it is a CONNECT over HTTP/2,
+// which RFC 8441 makes the handshake. Such a request gets the handshake's
+// checks and errors, not the demo page.
 func isUpgrade(r *http.Request) bool {
-	return r.Header.Get("Upgrade") != "" || r.Header.Get("Sec-WebSocket-Key") != ""
+	return r.Header.Get("Upgrade") != "" || r.Header.Get("Sec-WebSocket-Key") != "" ||
+		r.ProtoMajor == 2 && r.Method == http.MethodConnect
 }
 
 // WantsWebSocket reports whether a raw request head carries an Upgrade
@@ -160,11 +164,17 @@ func (s *Server) PlainResponse(head []byte) []byte {
 
 // Stats is what /stats reports.
 type Stats struct {
-	Messages int64  `json:"messages"`
-	Bytes    int64  `json:"bytes"`
-	Conns    int    `json:"conns"`
-	Mallocs  uint64 `json:"mallocs"`    // heap objects allocated by the process so far
-	Heap     uint64 `json:"heap_bytes"` // bytes of live and not yet swept heap objects
+	Messages int64 `json:"messages"`
+	Bytes    int64 `json:"bytes"`
+	// Conns counts open TCP connections, upgraded or not; several
+	// WebSockets over HTTP/2 share one.
+	Conns int `json:"conns"`
+	// HTTP2 counts the WebSockets opened over HTTP/2 (RFC 8441), and
+	// HTTP2Open those open now (the goroutine engine with TLS only).
+	HTTP2     int64  `json:"http2"`
+	HTTP2Open int64  `json:"http2_open"`
+	Mallocs   uint64 `json:"mallocs"`    // heap objects allocated by the process so far
+	Heap      uint64 `json:"heap_bytes"` // bytes of live and not yet swept heap objects
 
 	// Buffered is what connections hold against Limits.MaxBuffered now,
 	// and BufferedPeak the most they have held.
@@ -198,7 +208,8 @@ func (s *Server) Stats() Stats {
 			v[i] = sample[i].Value.Uint64()
 		}
 	}
-	st := Stats{Messages: s.messages.Load(), Bytes: s.bytes.Load(), Conns: int(s.active.Load()), Mallocs: v[0], Heap: v[1]}
+	st := Stats{Messages: s.messages.Load(), Bytes: s.bytes.Load(), Conns: int(s.active.Load()), Mallocs: v[0], Heap: v[1],
+		HTTP2: s.http2.Load(), HTTP2Open: s.http2Open.Load()}
 	b := s.Budget()
 	st.Buffered, st.BufferedPeak = b.Used(), b.peak.Load()
 	st.Timeouts.Handshake = s.events[TimeoutHandshake].Load()
