@@ -10,6 +10,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -18,6 +19,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/http2"
 
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/deflate"
@@ -35,6 +38,16 @@ type Config struct {
 	Rate     float64 // messages per second over all connections; 0: closed loop
 	Deflate  bool    // offer permessage-deflate and compress when accepted
 	Payload  string  // PayloadPattern (the default when empty) or PayloadJSON
+	// TLS configures TLS for a wss:// URL; nil means the defaults.
+	TLS *tls.Config
+	// HTTP2, for a wss:// URL, opens the WebSockets as streams of HTTP/2
+	// connections (RFC 8441) when the server offers them, and over
+	// HTTP/1.1 when it does not. With HTTP2Own each WebSocket has an
+	// HTTP/2 connection of its own; without, they share one, as a
+	// browser's WebSockets to one server do, and another only once the
+	// server's limit on streams per connection is reached.
+	HTTP2    bool
+	HTTP2Own bool
 	// Messages, when positive, makes each connection send this many
 	// messages in a closed loop (Rate must be 0), and the run end once all
 	// are echoed:
@@ -78,6 +91,13 @@ type Result struct {
 	Lost           int `json:"lost"`    // messages never echoed
 
 	FirstError string `json:"first_error,omitempty"`
+
+	// With Config.HTTP2, HTTP2 counts the connections that are streams of
+	// HTTP/2 connections, and HTTP2Conns the TCP connections those
+	// streams use.
+	HTTP2Offered bool `json:"http2_offered,omitempty"`
+	HTTP2        int  `json:"http2"`
+	HTTP2Conns   int  `json:"http2_conns"`
 }
 
 // Failed reports whether anything went wrong.
@@ -89,7 +109,7 @@ func (r *Result) Failed() bool {
 // called now and then with the messages echoed so far.
 func Run(ctx context.Context, cfg Config, progress func(done uint64)) *Result {
 	cfg.Pipeline = max(cfg.Pipeline, 1)
-	res := &Result{URL: cfg.URL, Conns: cfg.Conns, Size: cfg.Size, Pipeline: cfg.Pipeline, Binary: cfg.Binary, Rate: cfg.Rate, Payload: cfg.Payload}
+	res := &Result{URL: cfg.URL, Conns: cfg.Conns, Size: cfg.Size, Pipeline: cfg.Pipeline, Binary: cfg.Binary, Rate: cfg.Rate, Payload: cfg.Payload, HTTP2Offered: cfg.HTTP2}
 	if res.Payload == "" {
 		res.Payload = PayloadPattern
 	}
@@ -109,15 +129,27 @@ func Run(ctx context.Context, cfg Config, progress func(done uint64)) *Result {
 	}
 
 	// Connect everything first, so that the run measures messages only.
+	var h2 *sharedHTTP2
+	if cfg.HTTP2 && !cfg.HTTP2Own {
+		h2 = newSharedHTTP2(cfg.TLS)
+		defer h2.tr.CloseIdleConnections()
+	}
 	conns := make([]*loadConn, 0, cfg.Conns)
 	for i := 0; i < cfg.Conns; i++ {
-		c, err := dialLoad(ctx, cfg, i)
+		c, err := dialLoad(ctx, cfg, i, h2)
 		if err != nil {
 			fail(&res.DialErrors, err)
 			continue
 		}
 		conns = append(conns, c)
 		res.Deflate = c.ext
+		if c.conn.(*handshake.ClientConn).HTTP2() {
+			res.HTTP2++
+		}
+	}
+	res.HTTP2Conns = res.HTTP2
+	if h2 != nil {
+		res.HTTP2Conns = int(h2.dialed.Load())
 	}
 	cpu0 := cpuTime()
 	start := time.Now()
@@ -271,10 +303,36 @@ type loadConn struct {
 	err        error
 }
 
-func dialLoad(ctx context.Context, cfg Config, id int) (*loadConn, error) {
+// sharedHTTP2 is the HTTP/2 client that the WebSockets of a run share.
+type sharedHTTP2 struct {
+	tr     *http2.Transport
+	dialed atomic.Int64 // TCP connections it opened
+}
+
+func newSharedHTTP2(cfg *tls.Config) *sharedHTTP2 {
+	h := &sharedHTTP2{}
+	h.tr = &http2.Transport{
+		TLSClientConfig:    cfg,
+		DisableCompression: true,
+		DialTLSContext: func(ctx context.Context, network, addr string, cfg *tls.Config) (net.Conn, error) {
+			d := &tls.Dialer{Config: cfg}
+			c, err := d.DialContext(ctx, network, addr)
+			if err == nil {
+				h.dialed.Add(1)
+			}
+			return c, err
+		},
+	}
+	return h
+}
+
+func dialLoad(ctx context.Context, cfg Config, id int, h2 *sharedHTTP2) (*loadConn, error) {
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	var opts handshake.DialOptions
+	opts := handshake.DialOptions{TLSConfig: cfg.TLS, HTTP2: cfg.HTTP2}
+	if h2 != nil {
+		opts.HTTP2Conn = h2.tr
+	}
 	var offer deflate.ClientOptions
 	if cfg.Deflate {
 		opts.Extensions = deflate.ClientOffer(offer)
