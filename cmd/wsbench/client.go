@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/wsframe/wsframe/internal/loadgen"
@@ -45,12 +48,17 @@ func parseClientFlags(args []string, stderr io.Writer) (cfg loadgen.Config, asJS
 	fs.Float64Var(&cfg.Rate, "rate", 0, "open loop: messages per second over all connections, sent on schedule whatever the echoes do; latency counts from the scheduled time (0: closed loop)")
 	fs.BoolVar(&cfg.Deflate, "deflate", false, "offer permessage-deflate (as Chromium does) and compress messages of 64 bytes and more when the server accepts")
 	fs.StringVar(&cfg.Payload, "payload", loadgen.PayloadPattern, "what messages hold: \"pattern\" (letters a to z over and over, for text) or \"json\" (a feed of JSON trade events, which compresses as real data does)")
+	fs.BoolVar(&cfg.HTTP2, "http2", false, "with a wss:// URL, offer HTTP/2 by ALPN and open the WebSockets as streams of one HTTP/2 connection (RFC 8441), as a browser does, and of another only once the server's limit of streams per connection is reached (250 for wsbench serve -tls); over HTTP/1.1 when the server does not accept them")
+	fs.BoolVar(&cfg.HTTP2Own, "http2-own", false, "with -http2, give each WebSocket an HTTP/2 connection of its own instead")
+	insecure := fs.Bool("insecure", false, "with a wss:// URL, trust any certificate, such as the self-signed one of wsbench serve -tls (no verification: loopback and tests only)")
+	caFile := fs.String("ca", "", "with a wss:// URL, trust the certificates of this PEM file (such as the -cert given to wsbench serve -tls) instead of the system's")
 	jsonOut := fs.Bool("json", false, "print the result as JSON")
 	if code, ok := fs.parse(args); !ok {
 		return cfg, false, code, false
 	}
 	var problem string
-	switch u, err := url.Parse(cfg.URL); {
+	u, err := url.Parse(cfg.URL)
+	switch {
 	case cfg.URL == "":
 		problem = "-url is required: the ws:// or wss:// URL of an echo server"
 	case err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "":
@@ -67,6 +75,19 @@ func parseClientFlags(args []string, stderr io.Writer) (cfg loadgen.Config, asJS
 		problem = fmt.Sprintf("-pipeline must be at least 1, not %d", cfg.Pipeline)
 	case cfg.Rate < 0:
 		problem = fmt.Sprintf("-rate must not be negative, not %v", cfg.Rate)
+	case u.Scheme != "wss" && (cfg.HTTP2 || *insecure || *caFile != ""):
+		problem = "-http2, -insecure and -ca need a wss:// URL"
+	case cfg.HTTP2Own && !cfg.HTTP2:
+		problem = "-http2-own needs -http2"
+	case *insecure && *caFile != "":
+		problem = "-insecure and -ca exclude each other"
+	case *insecure:
+		cfg.TLS = &tls.Config{InsecureSkipVerify: true}
+	case *caFile != "":
+		cfg.TLS, err = trust(*caFile)
+		if err != nil {
+			problem = "-ca: " + err.Error()
+		}
 	}
 	if problem != "" {
 		return cfg, false, fs.fail("%s", problem), false
@@ -87,6 +108,12 @@ func printClientResult(w io.Writer, r *loadgen.Result) {
 		kind += " (JSON feed)"
 	}
 	fmt.Fprintf(w, "%s: %d conns x %s %s messages, %s, %.1f s\n", r.URL, r.Conns, sizeName(r.Size), kind, loop, r.Seconds)
+	switch {
+	case r.HTTP2 > 0:
+		fmt.Fprintf(w, "  over HTTP/2: %d of %d connections, as streams of %d TCP %s\n", r.HTTP2, r.Conns, r.HTTP2Conns, plural(r.HTTP2Conns, "connection", "connections"))
+	case r.HTTP2Offered:
+		fmt.Fprintf(w, "  over HTTP/1.1: the server did not accept WebSockets over HTTP/2\n")
+	}
 	if r.Deflate != "" {
 		fmt.Fprintf(w, "  compressed: %s; on the wire %.1f%% of sent payload bytes, %.1f%% of echoed\n",
 			r.Deflate, 100*r.SentWireRatio, 100*r.EchoWireRatio)
@@ -100,4 +127,26 @@ func printClientResult(w io.Writer, r *loadgen.Result) {
 	if r.FirstError != "" {
 		fmt.Fprintf(w, "  first error: %s\n", r.FirstError)
 	}
+}
+
+// plural returns one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// trust returns a TLS configuration that trusts the certificates of the
+// PEM file name, and no others.
+func trust(name string) (*tls.Config, error) {
+	pem, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("no PEM certificate in %s", name)
+	}
+	return &tls.Config{RootCAs: pool}, nil
 }

@@ -5,7 +5,9 @@
 //	wsbench [-json] [-quick]
 //	wsbench serve [-addr 127.0.0.1:9001] [-engine epoll|goroutine] [-max-message N] [-deflate=false] [-v]
 //	wsbench serve [-handshake-timeout D] [-idle-timeout D] [-write-timeout D] [-max-conns N] [-max-buffered N]
+//	wsbench serve -tls [-cert FILE -key FILE] [-http2=false]
 //	wsbench client -url ws://HOST:PORT/PATH [-conns N] [-size N] [-duration D] [-pipeline N] [-binary] [-rate R] [-json]
+//	wsbench client -url wss://HOST:PORT/PATH [-http2 [-http2-own]] [-insecure | -ca FILE]
 //	wsbench conform -url ws://HOST:PORT/PATH [-cases 1,6.4,H] [-timeout D] [-deflate=false] [-json] [-list]
 //
 // With no command it runs, in about 20 seconds and over loopback only, a
@@ -21,11 +23,18 @@
 // against clients that would exhaust it: every phase of a connection has
 // a timeout, connections are capped (accepting pauses at the cap or when
 // descriptors run out), and a memory budget bounds what all connections
-// hold together; /stats counts what the defences did.
+// hold together; /stats counts what the defences did. With -tls it serves
+// https:// and wss:// instead, with HTTP/1.1 and HTTP/2 on the one port
+// (goroutine engine), and accepts WebSockets over HTTP/2 (RFC 8441), which
+// net/http does only in a process started with GODEBUG=http2xconnect=1:
+// serve restarts itself with it, keeping its process id. Its certificate
+// is self-signed, made at start-up, unless -cert and -key give one.
 //
 // client is a load generator for any echo server. It checks every echo
 // byte for byte, reports throughput and latency percentiles, and exits
 // with status 1 if any message was lost, wrong, or any connection failed.
+// With -http2 it opens its WebSockets to a wss:// URL as streams of one
+// HTTP/2 connection, as a browser does, and says whether they are.
 //
 // conform runs the conformance suite of package wstest against any echo
 // server and prints a table of the cases: framing, pings, reserved bits
@@ -54,6 +63,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// After the first signal, a second one stops the process at once.
 	context.AfterFunc(ctx, stop)
+	reexec = execSelf
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -85,6 +85,13 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "-engine", "foo"}, `-engine must be epoll or goroutine, not "foo"`},
 		{[]string{"serve", "-deflate-window", "20"}, "-deflate-window must be from 8 to 15"},
 		{[]string{"serve", "-max-message", "0"}, "-max-message must be positive"},
+		{[]string{"client", "-url", "ws://x/", "-http2"}, "need a wss:// URL"},
+		{[]string{"client", "-url", "wss://x/", "-http2-own"}, "-http2-own needs -http2"},
+		{[]string{"client", "-url", "wss://x/", "-insecure", "-ca", "x.pem"}, "exclude each other"},
+		{[]string{"client", "-url", "wss://x/", "-ca", "testdata/none.pem"}, "-ca: open testdata/none.pem"},
+		{[]string{"serve", "-tls", "-engine", "epoll"}, "-tls needs -engine goroutine"},
+		{[]string{"serve", "-cert", "c.pem", "-key", "k.pem"}, "-cert and -key need -tls"},
+		{[]string{"serve", "-tls", "-cert", "c.pem"}, "-cert and -key go together"},
 		{[]string{"conform"}, "-url is required"},
 		{[]string{"conform", "-url", "ws://127.0.0.1:1/", "-cases", "99.9"}, "no case matches"},
 	} {
@@ -120,8 +127,9 @@ func TestParseClientFlags(t *testing.T) {
 }
 
 // startServe runs `wsbench serve -addr 127.0.0.1:0` in process and returns
-// its address and a function that stops it and returns its exit code.
-func startServe(t *testing.T, args ...string) (string, func() int) {
+// its address (that of http://, or https:// with -tls), what it has
+// printed so far, and a function that stops it and returns its exit code.
+func startServe(t *testing.T, args ...string) (addr string, printed func() string, stop func() int) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	code := make(chan int, 1)
@@ -134,14 +142,32 @@ func startServe(t *testing.T, args ...string) (string, func() int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`http://([0-9.:]+)/`).FindSubmatch(line[:n])
+	m := regexp.MustCompile(`https?://([0-9.:]+)/`).FindSubmatch(line[:n])
 	if m == nil {
 		t.Fatalf("serve printed %q", line[:n])
 	}
-	go io.Copy(io.Discard, pr)
+	var mu sync.Mutex
+	out := bytes.NewBuffer(line[:n])
+	go func() {
+		b := make([]byte, 512)
+		for {
+			n, err := pr.Read(b)
+			mu.Lock()
+			out.Write(b[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	printed = func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return out.String()
+	}
 	var once sync.Once
 	exit := -1
-	stop := func() int {
+	stop = func() int {
 		once.Do(func() {
 			cancel()
 			select {
@@ -153,7 +179,7 @@ func startServe(t *testing.T, args ...string) (string, func() int) {
 		return exit
 	}
 	t.Cleanup(func() { stop() })
-	return string(m[1]), stop
+	return string(m[1]), printed, stop
 }
 
 // TestCommands runs serve, then client and conform against it, through
@@ -161,7 +187,7 @@ func startServe(t *testing.T, args ...string) (string, func() int) {
 func TestCommands(t *testing.T) {
 	for _, name := range engine.Available() {
 		t.Run(name, func(t *testing.T) {
-			addr, stop := startServe(t, "-engine", name)
+			addr, _, stop := startServe(t, "-engine", name)
 			url := "ws://" + addr + "/"
 			var out bytes.Buffer
 			if code := run(bg(t), []string{"client", "-url", url, "-duration", "200ms", "-json"}, &out, io.Discard); code != 0 {
@@ -277,7 +303,7 @@ func TestDocUsage(t *testing.T) {
 		if code := run(bg(t), append(cmd, "-h"), io.Discard, &help); code != 0 {
 			t.Errorf("wsbench %v -h exited %d", cmd, code)
 		}
-		for _, flag := range regexp.MustCompile(`-[a-z][a-z-]*`).FindAllString(u[1], -1) {
+		for _, flag := range regexp.MustCompile(`-[a-z][a-z0-9-]*`).FindAllString(u[1], -1) {
 			if !regexp.MustCompile(`(?m)^  ` + flag + `\s`).MatchString(help.String()) {
 				t.Errorf("the doc shows wsbench %v %s, which -h does not list:\n%s", cmd, flag, help.String())
 			}

@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"flag"
 	"fmt"
 	"io"
 	"log"
 	"os"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wsframe/wsframe/deflate"
+	"github.com/wsframe/wsframe/handshake"
 	"github.com/wsframe/wsframe/internal/echo"
 	"github.com/wsframe/wsframe/internal/echo/engine"
 )
@@ -31,7 +35,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	readBuf := fs.Int("read-buffer", 16<<10, "initial read buffer per connection, in bytes (it grows to read frames up to 1 MiB whole)")
 	writeBuf := fs.Int("write-buffer", 16<<10, "write buffer per connection, in bytes")
 	grace := fs.Duration("grace", 3*time.Second, "how long shutdown waits for connections to answer close 1001")
-	engineName := fs.String("engine", engine.Default(), "how the server moves bytes: epoll (event loops, Linux) or goroutine (net/http, a goroutine per connection)")
+	engineName := fs.String("engine", engine.Default(), "how the server moves bytes: epoll (event loops, Linux) or goroutine (net/http, a goroutine per connection; the default with -tls)")
+	useTLS := fs.Bool("tls", false, "serve https:// and wss:// instead of http:// and ws://, with HTTP/1.1 and HTTP/2 on the one address, as TLS's ALPN chooses (goroutine engine only)")
+	certFile := fs.String("cert", "", "with -tls, the certificate chain to serve, PEM (default: a self-signed ECDSA certificate for localhost, 127.0.0.1 and ::1, made at start-up)")
+	keyFile := fs.String("key", "", "with -tls and -cert, the certificate's private key, PEM")
+	useHTTP2 := fs.Bool("http2", true, "with -tls, offer HTTP/2 and accept WebSockets over it (RFC 8441). net/http accepts those only in a process started with GODEBUG=http2xconnect=1: serve restarts itself with that added (same process id) when GODEBUG does not name http2xconnect. With -http2=false TLS offers HTTP/1.1 only")
 	verbose := fs.Bool("v", false, "log handshakes and closes to stderr")
 	useDeflate := fs.Bool("deflate", true, "accept permessage-deflate (RFC 7692) when a client offers it, as browsers do")
 	takeover := fs.Bool("deflate-takeover", false, "with -deflate, keep compression context between messages in both directions (better ratio; with 15-bit windows about 0.9 MB per connection) instead of asking for no context takeover (state pooled between messages)")
@@ -47,7 +55,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
+	engineSet := false
+	fs.Visit(func(f *flag.Flag) { engineSet = engineSet || f.Name == "engine" })
+	if *useTLS && !engineSet {
+		*engineName = "goroutine"
+	}
 	switch {
+	case *useTLS && *engineName != "goroutine":
+		return fs.fail("-tls needs -engine goroutine: the %s engine serves plain TCP only", *engineName)
+	case !*useTLS && (*certFile != "" || *keyFile != ""):
+		return fs.fail("-cert and -key need -tls")
+	case (*certFile == "") != (*keyFile == ""):
+		return fs.fail("-cert and -key go together")
 	case *maxMessage <= 0:
 		return fs.fail("-max-message must be positive, not %d", *maxMessage)
 	case !slices.Contains(engine.All, *engineName):
@@ -62,6 +81,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fs.fail("the timeouts must be positive")
 	case lim.MaxConns < 0 || lim.MaxBuffered <= 0:
 		return fs.fail("-max-conns must not be negative, and -max-buffered must be positive")
+	}
+	if *useTLS && *useHTTP2 && !strings.Contains(os.Getenv("GODEBUG"), "http2xconnect") && reexec != nil {
+		// net/http reads GODEBUG once, as the process starts: neither
+		// os.Setenv nor a //go:debug line reaches it.
+		fmt.Fprintln(stderr, "wsbench: restarting with GODEBUG=http2xconnect=1, which net/http needs to accept WebSockets over HTTP/2")
+		err := reexec(http2Environ(os.Environ()))
+		fmt.Fprintln(stderr, "wsbench: could not restart:", err)
+	}
+	var cert tls.Certificate
+	if *useTLS {
+		var err error
+		if *certFile != "" {
+			cert, err = tls.LoadX509KeyPair(*certFile, *keyFile)
+		} else {
+			cert, err = echo.SelfSigned()
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "wsbench serve:", err)
+			return 1
+		}
 	}
 	var logger *log.Logger
 	if *verbose {
@@ -82,14 +121,69 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		s.Deflate = &deflate.ServerOptions{ServerNoContextTakeover: !*takeover, ClientNoContextTakeover: !*takeover,
 			ServerMaxWindowBits: *windowBits, ClientMaxWindowBits: *windowBits}
 	}
-	ln, stop, err := engine.Listen(*engineName, s, *addr)
+	if !*useTLS {
+		ln, stop, err := engine.Listen(*engineName, s, *addr)
+		if err != nil {
+			fmt.Fprintln(stderr, "wsbench serve:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "wsbench: serving on http://%s/ (demo page), ws://%s/seed and echo on every other path (%s engine)\n", ln, ln, *engineName)
+		<-ctx.Done()
+		fmt.Fprintln(stdout, "wsbench: shutting down")
+		stop(*grace)
+		return 0
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	ln, stop, err := echo.ListenTLS(s, *addr, cfg, *useHTTP2)
 	if err != nil {
 		fmt.Fprintln(stderr, "wsbench serve:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "wsbench: serving on http://%s/ (demo page), ws://%s/seed and echo on every other path (%s engine)\n", ln, ln, *engineName)
+	protocols := "HTTP/1.1 only"
+	if *useHTTP2 {
+		protocols = "HTTP/2 and HTTP/1.1"
+	}
+	fmt.Fprintf(stdout, "wsbench: serving on https://%s/ (demo page), wss://%s/seed and echo on every other path (%s engine, TLS with %s)\n", ln, ln, *engineName, protocols)
+	spki, err := spkiHash(cert)
+	if err != nil {
+		fmt.Fprintln(stderr, "wsbench serve:", err)
+		return 1
+	}
+	whose := "from " + *certFile
+	if *certFile == "" {
+		whose = "self-signed for localhost, 127.0.0.1 and ::1 (wsbench client -insecure trusts it)"
+	}
+	fmt.Fprintf(stdout, "wsbench: certificate %s; its key's SHA-256, for chromium --ignore-certificate-errors-spki-list: %s\n", whose, spki)
+	switch {
+	case *useHTTP2 && handshake.HTTP2Enabled():
+		fmt.Fprintln(stdout, "wsbench: WebSockets over HTTP/2 (RFC 8441) are on")
+	case *useHTTP2:
+		fmt.Fprintf(stdout, "wsbench: WebSockets over HTTP/2 are off, and clients open theirs over HTTP/1.1: net/http accepts them only in a process started with GODEBUG=http2xconnect=1 (GODEBUG is %q here)\n", os.Getenv("GODEBUG"))
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "wsbench: shutting down")
 	stop(*grace)
 	return 0
+}
+
+// reexec, when not nil, replaces the process with the same command in
+// the environment given: main sets it, so that `wsbench serve -tls` can
+// restart itself with GODEBUG=http2xconnect=1; tests that call run in
+// their own process leave it nil.
+var reexec func(env []string) error
+
+// http2Environ returns env with http2xconnect=1 added to GODEBUG.
+func http2Environ(env []string) []string {
+	const setting = "http2xconnect=1"
+	env = slices.Clone(env)
+	for i, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GODEBUG="); ok {
+			env[i] = "GODEBUG=" + setting
+			if v != "" {
+				env[i] += "," + v
+			}
+			return env
+		}
+	}
+	return append(env, "GODEBUG="+setting)
 }

@@ -62,6 +62,6 @@ func Serve(t testing.TB, env []string, wrap string, args ...string) (*Proc, stri
 		}
 		p = Start(t, env, "sh", "-c", line)
 	}
-	m := p.Match(t, regexp.MustCompile(`http://([0-9.:]+)/`), 20*time.Second)
+	m := p.Match(t, regexp.MustCompile(`https?://([0-9.:]+)/`), 20*time.Second)
 	return p, m[1]
 }
