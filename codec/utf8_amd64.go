@@ -45,16 +45,3 @@ func validUTF8AVX2(p *byte, n int) bool
 //
 //go:noescape
 func validUTF8AVX512(p *byte, n int) bool
-
-// useAVX512Y makes validUTF8Kernel run validUTF8AVX512Y rather than
-// validUTF8AVX512 when useAVX512UTF8 is set. It is false: the 256-bit
-// variant is here to be measured against the 512-bit kernel (tests set it
-// as kernel "avx512y").
-var useAVX512Y = false
-
-// validUTF8AVX512Y is validUTF8AVX512 on 32-byte vectors with EVEX
-// encodings (AVX512VL): mask registers and VPTERNLOGD on YMM registers,
-// which older Intel parts run without lowering their clock.
-//
-//go:noescape
-func validUTF8AVX512Y(p *byte, n int) bool

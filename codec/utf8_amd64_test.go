@@ -26,9 +26,6 @@ var utf8Kernels = func() []string {
 	if cpu.X86.HasAVX2 {
 		k = append([]string{"avx2"}, k...)
 	}
-	if hasAVX512UTF8 && cpu.X86.HasAVX512VL {
-		k = append([]string{"avx512y"}, k...)
-	}
 	if hasAVX512UTF8 {
 		k = append([]string{"avx512"}, k...)
 	}
@@ -60,11 +57,8 @@ var utf8Unavailable = func() map[string]string {
 // setUTF8Kernel selects a UTF-8 validator by name and returns a function
 // that restores the previous choice.
 func setUTF8Kernel(name string) (restore func()) {
-	old, oldAVX512, oldY := useUTF8Kernel, useAVX512UTF8, useAVX512Y
-	useAVX512Y = false
+	old, oldAVX512 := useUTF8Kernel, useAVX512UTF8
 	switch name {
-	case "avx512y":
-		useUTF8Kernel, useAVX512UTF8, useAVX512Y = true, true, true
 	case "avx512":
 		if !hasAVX512UTF8 {
 			panic("codec: CPU lacks " + utf8Unavailable["avx512"])
@@ -80,7 +74,7 @@ func setUTF8Kernel(name string) (restore func()) {
 	default:
 		panic("codec: no UTF-8 kernel " + name)
 	}
-	return func() { useUTF8Kernel, useAVX512UTF8, useAVX512Y = old, oldAVX512, oldY }
+	return func() { useUTF8Kernel, useAVX512UTF8 = old, oldAVX512 }
 }
 
 // utf8KernelAsm returns the assembly entry point of the named kernel, or
@@ -89,8 +83,6 @@ func utf8KernelAsm(name string) func(p *byte, n int) bool {
 	switch name {
 	case "avx512":
 		return validUTF8AVX512
-	case "avx512y":
-		return validUTF8AVX512Y
 	case "avx2":
 		return validUTF8AVX2
 	case "generic":
@@ -123,8 +115,8 @@ func utf8KernelFunc(name string) func([]byte) bool {
 // one byte on, since it takes any length.
 func TestUTF8GuardPages(t *testing.T) {
 	testUTF8GuardPages(t, func(name string) (func(p *byte, n int) bool, int) {
-		if name == "avx512" || name == "avx512y" {
-			return utf8KernelAsm(name), 1
+		if name == "avx512" {
+			return validUTF8AVX512, 1
 		}
 		return utf8KernelAsm(name), utf8ShortMin
 	})
