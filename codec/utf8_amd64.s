@@ -2,10 +2,11 @@
 
 #include "textflag.h"
 
-// validUTF8Kernel runs validUTF8AVX512 when ·useAVX512UTF8 is set and
-// validUTF8AVX2 otherwise, with a jump: no second call, no Go in between.
+// validUTF8Kernel jumps to validUTF8AVX512 when ·useAVX512UTF8 is set,
+// and otherwise runs the AVX2 kernel, which follows: a CPU without AVX-512
+// pays one compare and a branch not taken for the choice.
 
-// validUTF8AVX2 checks the input 32 bytes at a time with the lookup
+// The AVX2 kernel checks the input 32 bytes at a time with the lookup
 // algorithm of Keiser and Lemire; utf8_tables.go describes the tables and
 // the error bits. The error bits of every block are ORed into Y15, and the
 // input is valid if Y15 ends up zero.
@@ -106,200 +107,207 @@
 	VMOVD          AX, X7                   \
 	VPBROADCASTD   X7, Y7
 
+// UTF8_AVX2_KERNEL is the AVX2 kernel, which validUTF8Kernel and
+// validUTF8AVX2 both assemble: validUTF8Kernel falls into it after one
+// compare of useAVX512UTF8, and validUTF8AVX2 gives tests the AVX2 kernel
+// on a CPU that has AVX-512. Its labels are local to each.
+#define UTF8_AVX2_KERNEL \
+	MOVQ  p+0(FP), SI                                                       \
+	MOVQ  n+8(FP), DX                                                       \
+	XORQ  CX, CX                                                            \
+	XORQ  R9, R9                                                            \
+	VPXOR Y15, Y15, Y15                                                     \
+	VPXOR Y14, Y14, Y14                                                     \
+	VPXOR Y13, Y13, Y13                                                     \
+	CMPQ  DX, $32                                                           \
+	JLT   short16                                                           \
+                                                                                \
+	/* R8 = n-128 and R10 = n-256, the last offsets at which a whole        \
+	   128- and 256-byte chunk fits. */                                     \
+	MOVQ DX, R8                                                             \
+	SUBQ $128, R8                                                           \
+	LEAQ -128(R8), R10                                                      \
+                                                                                \
+ascii128:                                                                       \
+	/* Here Y13 and Y14 are zero: what came before was ASCII. First 256     \
+	   bytes at a time, ORed into two registers; at the first chunk that is \
+	   not all ASCII, the 128-byte loop takes over. */                      \
+	CMPQ CX, R10                                                            \
+	JGT  ascii128only                                                       \
+                                                                                \
+ascii256:                                                                       \
+	VMOVDQU   (SI)(CX*1), Y4                                                \
+	VMOVDQU   128(SI)(CX*1), Y5                                             \
+	VPOR      32(SI)(CX*1), Y4, Y4                                          \
+	VPOR      160(SI)(CX*1), Y5, Y5                                         \
+	VPOR      64(SI)(CX*1), Y4, Y4                                          \
+	VPOR      192(SI)(CX*1), Y5, Y5                                         \
+	VPOR      96(SI)(CX*1), Y4, Y4                                          \
+	VPOR      224(SI)(CX*1), Y5, Y5                                         \
+	VPOR      Y4, Y5, Y4                                                    \
+	VPMOVMSKB Y4, AX                                                        \
+	TESTL     AX, AX                                                        \
+	JNZ       ascii128only                                                  \
+	ADDQ      $256, CX                                                      \
+	CMPQ      CX, R10                                                       \
+	JLE       ascii256                                                      \
+                                                                                \
+ascii128only:                                                                   \
+	CMPQ CX, R8                                                             \
+	JGT  tail                                                               \
+                                                                                \
+asciiloop:                                                                      \
+	UTF8_LOAD4                                                              \
+	TESTL AX, AX                                                            \
+	JNZ   tables128                                                         \
+	ADDQ  $128, CX                                                          \
+	CMPQ  CX, R8                                                            \
+	JLE   asciiloop                                                         \
+	JMP   tail                                                              \
+                                                                                \
+tables128:                                                                      \
+	UTF8_TABLES(mixed128)                                                   \
+                                                                                \
+mixed128:                                                                       \
+	UTF8_CHECK(Y0, Y13)                                                     \
+	UTF8_CHECK(Y1, Y0)                                                      \
+	UTF8_CHECK(Y2, Y1)                                                      \
+	UTF8_CHECK(Y3, Y2)                                                      \
+	VMOVDQU  Y3, Y13                                                        \
+	VPSUBUSB ·utf8EndMax(SB), Y3, Y14                                       \
+	ADDQ     $128, CX                                                       \
+	CMPQ     CX, R8                                                         \
+	JGT      tail                                                           \
+	UTF8_LOAD4                                                              \
+	TESTL    AX, AX                                                         \
+	JNZ      mixed128                                                       \
+                                                                                \
+	/* An ASCII chunk after a checked one: a sequence that the checked      \
+	   one ended in is cut short. */                                        \
+	VPOR  Y14, Y15, Y15                                                     \
+	VPXOR Y14, Y14, Y14                                                     \
+	VPXOR Y13, Y13, Y13                                                     \
+	ADDQ  $128, CX                                                          \
+	JMP   ascii128                                                          \
+                                                                                \
+tail:                                                                           \
+	/* Whole blocks, while CX <= n-32, skipping ASCII ones as above. */     \
+	ADDQ $96, R8                                                            \
+                                                                                \
+loop32:                                                                         \
+	CMPQ      CX, R8                                                        \
+	JGT       last                                                          \
+	VMOVDQU   (SI)(CX*1), Y0                                                \
+	VPMOVMSKB Y0, AX                                                        \
+	TESTL     AX, AX                                                        \
+	JNZ       tables32                                                      \
+	VPOR      Y14, Y15, Y15                                                 \
+	VPXOR     Y14, Y14, Y14                                                 \
+	VPXOR     Y13, Y13, Y13                                                 \
+	ADDQ      $32, CX                                                       \
+	JMP       loop32                                                        \
+                                                                                \
+tables32:                                                                       \
+	UTF8_TABLES(mixed32)                                                    \
+                                                                                \
+mixed32:                                                                        \
+	UTF8_CHECK(Y0, Y13)                                                     \
+	VMOVDQU  Y0, Y13                                                        \
+	VPSUBUSB ·utf8EndMax(SB), Y0, Y14                                       \
+	ADDQ     $32, CX                                                        \
+	JMP      loop32                                                         \
+                                                                                \
+last:                                                                           \
+	CMPQ CX, DX                                                             \
+	JEQ  done                                                               \
+                                                                                \
+	/* The last 32 bytes, which overlap the last whole block. */            \
+	VMOVDQU   -32(SI)(DX*1), Y0                                             \
+	VPMOVMSKB Y0, AX                                                        \
+	TESTL     AX, AX                                                        \
+	JZ        done                                                          \
+	UTF8_TABLES(lastprev)                                                   \
+                                                                                \
+lastprev:                                                                       \
+	CMPQ    DX, $35                                                         \
+	JLT     short                                                           \
+	VMOVDQU -33(SI)(DX*1), Y1                                               \
+	VMOVDQU -34(SI)(DX*1), Y2                                               \
+	VMOVDQU -35(SI)(DX*1), Y3                                               \
+	UTF8_LOOKUP(Y0, Y1, Y2, Y3)                                             \
+	JMP     lastend                                                         \
+                                                                                \
+short:                                                                          \
+	/* n is 33 or 34, and the three bytes before the last block are         \
+	   0, 0, p[0] or 0, p[0], p[1]. Y1 gets them at its top as the block    \
+	   before the last one: the first 16 bytes in its high lane, shifted up \
+	   by 15 or 14 bytes, and zeros below. */                               \
+	VPXOR       Y1, Y1, Y1                                                  \
+	VINSERTI128 $1, (SI), Y1, Y1                                            \
+	CMPQ        DX, $34                                                     \
+	JEQ         short34                                                     \
+	VPSLLDQ     $15, Y1, Y1                                                 \
+	JMP         shortcheck                                                  \
+                                                                                \
+short34:                                                                        \
+	VPSLLDQ $14, Y1, Y1                                                     \
+                                                                                \
+shortcheck:                                                                     \
+	UTF8_CHECK(Y0, Y1)                                                      \
+                                                                                \
+lastend:                                                                        \
+	/* The "unfinished" bits of the last block replace those of the         \
+	   block before, which it continues. */                                 \
+	VPSUBUSB ·utf8EndMax(SB), Y0, Y14                                       \
+                                                                                \
+done:                                                                           \
+	/* If the tables were never loaded, every block was ASCII. */           \
+	TESTQ R9, R9                                                            \
+	JZ    ascii                                                             \
+                                                                                \
+	VPOR       Y14, Y15, Y15                                                \
+	VPTEST     Y15, Y15                                                     \
+	SETEQ      ret+16(FP)                                                   \
+	VZEROUPPER                                                              \
+	RET                                                                     \
+                                                                                \
+ascii:                                                                          \
+	MOVB       $1, ret+16(FP)                                               \
+	VZEROUPPER                                                              \
+	RET                                                                     \
+                                                                                \
+short16:                                                                        \
+	/* 19 <= n < 32: one vector of the first 16 bytes (low lane) and the    \
+	   last 16 (high lane), which overlap. prev1, prev2 and prev3 of the    \
+	   low lane are its bytes shifted up, with zeros for the bytes before   \
+	   p; those of the high lane are loaded from p+n-17, p+n-18, p+n-19. */ \
+	UTF8_TABLES(short16go)                                                  \
+                                                                                \
+short16go:                                                                      \
+	VMOVDQU     (SI), X0                                                    \
+	VINSERTI128 $1, -16(SI)(DX*1), Y0, Y0                                   \
+	VPSLLDQ     $1, X0, X1                                                  \
+	VINSERTI128 $1, -17(SI)(DX*1), Y1, Y1                                   \
+	VPSLLDQ     $2, X0, X2                                                  \
+	VINSERTI128 $1, -18(SI)(DX*1), Y2, Y2                                   \
+	VPSLLDQ     $3, X0, X3                                                  \
+	VINSERTI128 $1, -19(SI)(DX*1), Y3, Y3                                   \
+	UTF8_LOOKUP(Y0, Y1, Y2, Y3)                                             \
+	VPSUBUSB    ·utf8EndMax(SB), Y0, Y14                                    \
+	JMP         done
+
 // func validUTF8Kernel(p *byte, n int) bool
 TEXT ·validUTF8Kernel(SB), NOSPLIT, $0-17
 	CMPB ·useAVX512UTF8(SB), $0
 	JNE  avx512
-	JMP  ·validUTF8AVX2(SB)
+	UTF8_AVX2_KERNEL
 
 avx512:
 	JMP ·validUTF8AVX512(SB)
 
 // func validUTF8AVX2(p *byte, n int) bool
 TEXT ·validUTF8AVX2(SB), NOSPLIT, $0-17
-	MOVQ  p+0(FP), SI
-	MOVQ  n+8(FP), DX
-	XORQ  CX, CX
-	XORQ  R9, R9
-	VPXOR Y15, Y15, Y15
-	VPXOR Y14, Y14, Y14
-	VPXOR Y13, Y13, Y13
-	CMPQ  DX, $32
-	JLT   short16
-
-	// R8 = n-128 and R10 = n-256, the last offsets at which a whole
-	// 128- and 256-byte chunk fits.
-	MOVQ DX, R8
-	SUBQ $128, R8
-	LEAQ -128(R8), R10
-
-ascii128:
-	// Here Y13 and Y14 are zero: what came before was ASCII. First 256
-	// bytes at a time, ORed into two registers; at the first chunk that is
-	// not all ASCII, the 128-byte loop takes over.
-	CMPQ CX, R10
-	JGT  ascii128only
-
-ascii256:
-	VMOVDQU   (SI)(CX*1), Y4
-	VMOVDQU   128(SI)(CX*1), Y5
-	VPOR      32(SI)(CX*1), Y4, Y4
-	VPOR      160(SI)(CX*1), Y5, Y5
-	VPOR      64(SI)(CX*1), Y4, Y4
-	VPOR      192(SI)(CX*1), Y5, Y5
-	VPOR      96(SI)(CX*1), Y4, Y4
-	VPOR      224(SI)(CX*1), Y5, Y5
-	VPOR      Y4, Y5, Y4
-	VPMOVMSKB Y4, AX
-	TESTL     AX, AX
-	JNZ       ascii128only
-	ADDQ      $256, CX
-	CMPQ      CX, R10
-	JLE       ascii256
-
-ascii128only:
-	CMPQ CX, R8
-	JGT  tail
-
-asciiloop:
-	UTF8_LOAD4
-	TESTL AX, AX
-	JNZ   tables128
-	ADDQ  $128, CX
-	CMPQ  CX, R8
-	JLE   asciiloop
-	JMP   tail
-
-tables128:
-	UTF8_TABLES(mixed128)
-
-mixed128:
-	UTF8_CHECK(Y0, Y13)
-	UTF8_CHECK(Y1, Y0)
-	UTF8_CHECK(Y2, Y1)
-	UTF8_CHECK(Y3, Y2)
-	VMOVDQU  Y3, Y13
-	VPSUBUSB ·utf8EndMax(SB), Y3, Y14
-	ADDQ     $128, CX
-	CMPQ     CX, R8
-	JGT      tail
-	UTF8_LOAD4
-	TESTL    AX, AX
-	JNZ      mixed128
-
-	// An ASCII chunk after a checked one: a sequence that the checked
-	// one ended in is cut short.
-	VPOR  Y14, Y15, Y15
-	VPXOR Y14, Y14, Y14
-	VPXOR Y13, Y13, Y13
-	ADDQ  $128, CX
-	JMP   ascii128
-
-tail:
-	// Whole blocks, while CX <= n-32, skipping ASCII ones as above.
-	ADDQ $96, R8
-
-loop32:
-	CMPQ      CX, R8
-	JGT       last
-	VMOVDQU   (SI)(CX*1), Y0
-	VPMOVMSKB Y0, AX
-	TESTL     AX, AX
-	JNZ       tables32
-	VPOR      Y14, Y15, Y15
-	VPXOR     Y14, Y14, Y14
-	VPXOR     Y13, Y13, Y13
-	ADDQ      $32, CX
-	JMP       loop32
-
-tables32:
-	UTF8_TABLES(mixed32)
-
-mixed32:
-	UTF8_CHECK(Y0, Y13)
-	VMOVDQU  Y0, Y13
-	VPSUBUSB ·utf8EndMax(SB), Y0, Y14
-	ADDQ     $32, CX
-	JMP      loop32
-
-last:
-	CMPQ CX, DX
-	JEQ  done
-
-	// The last 32 bytes, which overlap the last whole block.
-	VMOVDQU   -32(SI)(DX*1), Y0
-	VPMOVMSKB Y0, AX
-	TESTL     AX, AX
-	JZ        done
-	UTF8_TABLES(lastprev)
-
-lastprev:
-	CMPQ    DX, $35
-	JLT     short
-	VMOVDQU -33(SI)(DX*1), Y1
-	VMOVDQU -34(SI)(DX*1), Y2
-	VMOVDQU -35(SI)(DX*1), Y3
-	UTF8_LOOKUP(Y0, Y1, Y2, Y3)
-	JMP     lastend
-
-short:
-	// n is 33 or 34, and the three bytes before the last block are
-	// 0, 0, p[0] or 0, p[0], p[1]. Y1 gets them at its top as the block
-	// before the last one: the first 16 bytes in its high lane, shifted up
-	// by 15 or 14 bytes, and zeros below.
-	VPXOR       Y1, Y1, Y1
-	VINSERTI128 $1, (SI), Y1, Y1
-	CMPQ        DX, $34
-	JEQ         short34
-	VPSLLDQ     $15, Y1, Y1
-	JMP         shortcheck
-
-short34:
-	VPSLLDQ $14, Y1, Y1
-
-shortcheck:
-	UTF8_CHECK(Y0, Y1)
-
-lastend:
-	// The "unfinished" bits of the last block replace those of the
-	// block before, which it continues.
-	VPSUBUSB ·utf8EndMax(SB), Y0, Y14
-
-done:
-	// If the tables were never loaded, every block was ASCII.
-	TESTQ R9, R9
-	JZ    ascii
-
-	VPOR       Y14, Y15, Y15
-	VPTEST     Y15, Y15
-	SETEQ      ret+16(FP)
-	VZEROUPPER
-	RET
-
-ascii:
-	MOVB       $1, ret+16(FP)
-	VZEROUPPER
-	RET
-
-short16:
-	// 19 <= n < 32: one vector of the first 16 bytes (low lane) and the
-	// last 16 (high lane), which overlap. prev1, prev2 and prev3 of the
-	// low lane are its bytes shifted up, with zeros for the bytes before
-	// p; those of the high lane are loaded from p+n-17, p+n-18, p+n-19.
-	UTF8_TABLES(short16go)
-
-short16go:
-	VMOVDQU     (SI), X0
-	VINSERTI128 $1, -16(SI)(DX*1), Y0, Y0
-	VPSLLDQ     $1, X0, X1
-	VINSERTI128 $1, -17(SI)(DX*1), Y1, Y1
-	VPSLLDQ     $2, X0, X2
-	VINSERTI128 $1, -18(SI)(DX*1), Y2, Y2
-	VPSLLDQ     $3, X0, X3
-	VINSERTI128 $1, -19(SI)(DX*1), Y3, Y3
-	UTF8_LOOKUP(Y0, Y1, Y2, Y3)
-	VPSUBUSB    ·utf8EndMax(SB), Y0, Y14
-	JMP         done
+	UTF8_AVX2_KERNEL
 
 // utf8Sub70 is 0x70 in every byte: prev3-0x70 has bit 7 set where prev3 >= F0.
 DATA utf8Sub70<>+0x00(SB)/8, $0x7070707070707070
