@@ -12,9 +12,11 @@ import (
 // a text message to be such UTF-8, and §7.4.1 gives close code 1007 to a
 // message that is not. It agrees with [unicode/utf8.Valid] on every input.
 //
-// Short inputs are checked in Go, longer ones by an AVX2 kernel on amd64
-// CPUs that have it; BenchmarkValidUTF8 and BenchmarkStdlibUTF8Valid
-// compare it with utf8.Valid. ValidUTF8 never allocates.
+// Short inputs are checked in Go, longer ones by an assembly kernel: on
+// amd64 an AVX-512 one on CPUs with AVX512F and AVX512BW, else an AVX2 one
+// on CPUs with AVX2; on arm64 a NEON one. BenchmarkValidUTF8Kernel
+// compares them with each other and with utf8.Valid. ValidUTF8 never
+// allocates.
 func ValidUTF8(p []byte) bool { return validUTF8(p, useUTF8Kernel) }
 
 // UTF8Validator checks UTF-8 that arrives in pieces, such as a text message
