@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,15 +13,16 @@ import (
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/internal/echo"
 	"github.com/wsframe/wsframe/internal/testenv"
 )
 
-// browserPage runs in Chromium against `wsbench serve`: text, multibyte
+// browserScript runs in Chromium against `wsbench serve`: text, multibyte
 // text, binary, a 1 MiB message (which Chromium sends in fragments of about
 // 131,000 bytes), ten messages in a row, then a close with 1000 and a
 // reason. It leaves its findings in window.results and sets window.done.
-const browserPage = `<!doctype html>
-<html><head><meta charset="utf-8"><title>wsframe interop</title></head><body><script>
+// WSURL stands for the URL, as a JavaScript string.
+const browserScript = `
 window.results = {steps: [], errors: []};
 var ws = new WebSocket(WSURL);
 ws.binaryType = "arraybuffer";
@@ -60,19 +62,26 @@ ws.onclose = function (e) {
   window.results.close = {code: e.code, reason: e.reason, wasClean: e.wasClean};
   window.done = true;
 };
-</script></body></html>`
+`
+
+// browserPage is a page that runs browserScript.
+const browserPage = `<!doctype html>
+<html><head><meta charset="utf-8"><title>wsframe interop</title></head><body><script>` +
+	browserScript + `</script></body></html>`
 
 // chromium starts headless Chromium with its DevTools protocol on a
 // loopback port and returns a client for the page it opened at url.
-func chromium(t *testing.T, url string) *cdp {
+func chromium(t *testing.T, url string, flags ...string) *cdp {
 	t.Helper()
 	testenv.NeedCommand(t, "chromium", "apt-get install chromium")
 	port := freePort(t)
 	profile := t.TempDir()
-	testenv.Start(t, nil, "chromium", "--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
+	args := append([]string(nil), "--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--disable-features=LocalNetworkAccessChecks", "--user-data-dir="+profile,
-		fmt.Sprintf("--remote-debugging-port=%d", port), url)
+		fmt.Sprintf("--remote-debugging-port=%d", port))
+	args = append(append(args, flags...), url)
+	testenv.Start(t, nil, "chromium", args...)
 	waitListening(t, fmt.Sprintf("127.0.0.1:%d", port), 30*time.Second)
 	// Find the page's DevTools WebSocket.
 	var target string
@@ -84,7 +93,7 @@ func chromium(t *testing.T, url string) *cdp {
 			json.NewDecoder(resp.Body).Decode(&list)
 			resp.Body.Close()
 			for _, p := range list {
-				if p.Type == "page" && strings.HasPrefix(p.URL, "http://127.0.0.1") {
+				if p.Type == "page" && (strings.HasPrefix(p.URL, "http://127.0.0.1") || strings.HasPrefix(p.URL, "https://127.0.0.1")) {
 					target = p.WebSocketDebuggerURL
 				}
 			}
@@ -175,6 +184,14 @@ func testChromiumMessages(t *testing.T, serveArgs []string, compress bool) {
 	}))
 	defer web.Close()
 	p := chromium(t, web.URL+"/")
+	checkBrowserResults(t, p, serveArgs, compress)
+}
+
+// checkBrowserResults waits for browserScript to finish in p's page and
+// checks what it found: every step, the extensions the mode implies, and
+// a clean close.
+func checkBrowserResults(t *testing.T, p *cdp, serveArgs []string, compress bool) {
+	t.Helper()
 	p.waitFor(t, "window.done === true", 60*time.Second)
 	var res struct {
 		Steps      []string
@@ -219,4 +236,49 @@ func testChromiumMessages(t *testing.T, serveArgs []string, compress bool) {
 	if testing.Verbose() {
 		fmt.Fprintf(os.Stderr, "chromium: %d steps, close %+v\n", len(res.Steps), res.Close)
 	}
+}
+
+// TestChromiumHTTP2 loads the demo page of `wsbench serve -tls` over
+// HTTPS, which Chromium fetches over HTTP/2, and runs browserScript in it
+// in each of serveModes. Since the server advertises extended CONNECT,
+// Chromium opens the page's WebSockets as streams of that HTTP/2
+// connection (RFC 8441): the server's /stats must count every one of them
+// as HTTP/2.
+func TestChromiumHTTP2(t *testing.T) {
+	for _, m := range serveModes {
+		t.Run(m.name, func(t *testing.T) {
+			addr := startServe(t, append([]string{"-tls"}, m.args...)...).addr
+			p := chromium(t, "https://"+addr+"/", "--ignore-certificate-errors")
+			// The demo page's own WebSocket, to /seed, first.
+			p.waitFor(t, `document.getElementById("reply").textContent === "Loud and clear!"`, 30*time.Second)
+			p.eval(t, strings.Replace(browserScript, "WSURL", `"wss://`+addr+`/echo"`, 1))
+			checkBrowserResults(t, p, m.args, m.compress)
+			if got := string(p.eval(t, `performance.getEntriesByType("navigation")[0].nextHopProtocol`)); got != `"h2"` {
+				t.Errorf("the page came over %s; want h2", got)
+			}
+			st := tlsStats(t, addr)
+			if st.HTTP2 != 2 {
+				t.Errorf("the server counted %d WebSockets over HTTP/2; want the page's 2", st.HTTP2)
+			}
+		})
+	}
+}
+
+// tlsStats reads /stats from `wsbench serve -tls`, whose certificate is
+// self-signed.
+func tlsStats(t *testing.T, addr string) echo.Stats {
+	t.Helper()
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // the server's own certificate, made at start-up
+	}}
+	resp, err := client.Get("https://" + addr + "/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st echo.Stats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
