@@ -18,8 +18,9 @@ import (
 //
 // Masking twice with the same key and pos restores the input. Payloads
 // shorter than a vector are masked by overlapping word loads and stores in
-// Go; longer ones by an AVX2 or SSE2 kernel on amd64 (see the README), and
-// by a word-at-a-time loop elsewhere. Mask never allocates.
+// Go; longer ones by an AVX-512, AVX2 or SSE2 kernel on amd64 (see the
+// README), a NEON kernel on arm64, and a word-at-a-time loop elsewhere or
+// with the purego build tag. Mask never allocates.
 func Mask(b []byte, key [4]byte, pos int) int {
 	maskBytes(b, b, key, pos)
 	return (pos + len(b)) & 3
