@@ -182,9 +182,21 @@ func TestUTF8KernelAlignment(t *testing.T) {
 // TestUTF8KernelAlignmentMixed runs each kernel on mixed text of every
 // length up to 1100 at every alignment, valid, cut short and with an FF at
 // the end, and on mixed text of the utf8AlignLengths up to 300 with each
-// byte in turn set to each of utf8Edges, at eight alignments.
+// byte in turn set to each of utf8Edges, at eight alignments. With -short
+// or the race detector, the first part takes only the utf8AlignLengths at
+// eight alignments, and the second lengths up to 130 and eight of the
+// edges.
 func TestUTF8KernelAlignmentMixed(t *testing.T) {
 	aligns := utf8Aligns()
+	var lengths []int
+	for n := 1; n <= 1100; n++ {
+		lengths = append(lengths, n)
+	}
+	maxMut, edges := 300, utf8Edges
+	if testing.Short() || testenv.RaceEnabled {
+		lengths, maxMut = utf8AlignLengths, 130
+		edges = []byte{0x41, 0x80, 0xbf, 0xc2, 0xe0, 0xed, 0xf0, 0xf4}
+	}
 	rng := rand.New(rand.NewPCG(15, 16))
 	texts := [][]byte{utf8Text("mixed", 1100), randomUTF8(rng, 1100, 0)[:1100]}
 	for _, k := range utf8Kernels {
@@ -193,7 +205,7 @@ func TestUTF8KernelAlignmentMixed(t *testing.T) {
 			t.Parallel()
 			buf := alignedBuffer(64 + 1100)
 			for _, align := range aligns {
-				for n := 1; n <= 1100; n++ {
+				for _, n := range lengths {
 					b := buf[align : align+n]
 					for _, text := range texts {
 						for _, variant := range []string{"text", "cut", "bad"} {
@@ -214,14 +226,14 @@ func TestUTF8KernelAlignmentMixed(t *testing.T) {
 			}
 			for _, align := range utf8Aligns8 {
 				for _, n := range utf8AlignLengths {
-					if n > 300 {
+					if n > maxMut {
 						break
 					}
 					b := buf[align : align+n]
 					orig := texts[1][:n]
 					copy(b, orig)
 					for i := range b {
-						for _, c := range utf8Edges {
+						for _, c := range edges {
 							b[i] = c
 							if got, want := valid(b), utf8.Valid(b); got != want {
 								t.Fatalf("%q at alignment %d: got %v; want %v", b, align, got, want)
