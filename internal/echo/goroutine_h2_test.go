@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/http2"
+
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/handshake"
 	"github.com/wsframe/wsframe/internal/testenv"
@@ -261,4 +263,49 @@ func x509Pool(t testing.TB, cert tls.Certificate) *x509.CertPool {
 	pool := x509.NewCertPool()
 	pool.AddCert(cert.Leaf)
 	return pool
+}
+
+// TestHTTP2Budget: a WebSocket over HTTP/2 whose message would take the
+// server over its memory budget is failed with 1013 and counted, as over
+// HTTP/1.1, and another one on the same HTTP/2 connection echoes on.
+func TestHTTP2Budget(t *testing.T) {
+	if !testenv.HTTP2(t) {
+		return
+	}
+	lim := h2Limits
+	lim.IdleTimeout = time.Minute
+	lim.MaxBuffered = 1 << 20
+	s, addr, _, cfg := listenTLS(t, lim)
+	tr := &http2.Transport{TLSClientConfig: cfg}
+	defer tr.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	var conns [2]*wsnet.Conn
+	for i := range conns {
+		c, err := wsnet.Dial(ctx, "wss://"+addr+"/", &wsnet.DialOptions{HTTP2Conn: tr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseNow()
+		if !c.HTTP2() {
+			t.Fatal("the WebSocket is not an HTTP/2 stream")
+		}
+		conns[i] = c
+	}
+	// Unfragmented and over 1 MiB, the message is reassembled in a
+	// buffer the budget counts.
+	go conns[0].WriteMessage(ctx, codec.OpBinary, make([]byte, 3<<20))
+	var ce *wsnet.ClosedError
+	if _, _, err := conns[0].ReadMessage(ctx, nil); !errors.As(err, &ce) || ce.Code != codec.CloseTryAgainLater {
+		t.Errorf("a message over the budget: %v; want close 1013", err)
+	}
+	if err := conns[1].WriteMessage(ctx, codec.OpText, []byte("still here")); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := conns[1].ReadMessage(ctx, nil); err != nil || string(msg) != "still here" {
+		t.Errorf("the other stream: %q, %v", msg, err)
+	}
+	if st := s.Stats(); st.Refused.Memory != 1 || st.HTTP2 != 2 {
+		t.Errorf("%d refused for memory, %d WebSockets over HTTP/2; want 1 and 2", st.Refused.Memory, st.HTTP2)
+	}
 }
