@@ -50,7 +50,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.DurationVar(&lim.PingTimeout, "ping-timeout", echo.DefaultPingTimeout, "how long the idle ping waits for any byte")
 	fs.DurationVar(&lim.WriteTimeout, "write-timeout", echo.DefaultWriteTimeout, "close a connection whose client takes none of its pending output for that long")
 	fs.DurationVar(&lim.CloseTimeout, "close-timeout", echo.DefaultCloseTimeout, "how long a closing handshake the server starts waits for the client's close")
-	fs.IntVar(&lim.MaxConns, "max-conns", 0, "most open connections; at the cap the server stops accepting until one closes (0: the descriptor limit less an eighth of it)")
+	fs.IntVar(&lim.MaxConns, "max-conns", 0, "most open connections; at the cap the server stops accepting until one closes (0: the descriptor limit less an eighth of it). With -tls they are TCP connections, each HTTP/2 one carrying up to 250 WebSockets")
 	fs.Int64Var(&lim.MaxBuffered, "max-buffered", echo.DefaultMaxBuffered, "memory budget of the whole server, in bytes: unfinished messages, inflated data, frames kept whole, output waiting for slow clients and compression state; a connection that would exceed it is closed with 1013")
 	if code, ok := fs.parse(args); !ok {
 		return code

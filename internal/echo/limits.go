@@ -29,7 +29,8 @@ type Limits struct {
 	// it waits that long for the client's. Default 5 s.
 	CloseTimeout time.Duration
 	// MaxConns caps open connections, upgraded or not. At the cap the
-	// server stops accepting until one closes. Default: the descriptor
+	// server stops accepting until one closes. It counts TCP
+	// connections: over HTTP/2 one carries up to HTTP2Streams WebSockets. Default: the descriptor
 	// limit less an eighth of it (at least 32) for everything else.
 	MaxConns int
 	// MaxBuffered bounds the bytes all connections together hold beyond
