@@ -28,11 +28,8 @@ var http2Enabled = strings.Contains(os.Getenv("GODEBUG"), "http2xconnect=1")
 // Go 1.26's net/http sends that setting only when the process starts
 // with GODEBUG=http2xconnect=1 in its environment. It reads the variable
 // once, when the program starts, so neither os.Setenv nor a //go:debug
-// line turns it on: start the server with
-//
-//	GODEBUG=http2xconnect=1 ./server
-//
-// Without it, clients use HTTP/1.1 and [Upgrade] serves them as before.
+// line turns it on: the server must be started with http2xconnect=1 in
+// GODEBUG (with other settings, comma-separated). Without it, clients use HTTP/1.1 and [Upgrade] serves them as before.
 // The setting is also what [Upgrade] needs to see a CONNECT: net/http
 // refuses one with :protocol when it is off.
 func HTTP2Enabled() bool { return http2Enabled }

@@ -153,13 +153,43 @@ func ExampleNetConn() {
 	// Output: "HELLO WORLD\n" <nil>
 }
 
+// handOffHandler hands the connection to another goroutine, as a server
+// with several writers per connection does. Over HTTP/2 the WebSocket is
+// the request's stream, which ends when the handler returns: the handler
+// waits for the connection to close.
+func handOffHandler(w http.ResponseWriter, r *http.Request) {
+	c, err := wsnet.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	go serve(c)
+	<-c.Done() // needed over HTTP/2, harmless over HTTP/1.1
+}
+
+// serve answers "Can you hear me?" with "Loud and clear!" and echoes
+// anything else, until the connection ends.
+func serve(c *wsnet.Conn) {
+	defer c.CloseNow()
+	ctx := context.Background()
+	for {
+		op, msg, err := c.ReadMessage(ctx, nil)
+		if err != nil {
+			return
+		}
+		if op == codec.OpText && string(msg) == "Can you hear me?" {
+			msg = []byte("Loud and clear!")
+		}
+		c.WriteMessage(ctx, op, msg)
+	}
+}
+
 // A client that asks for HTTP/2, from a server on one TLS port for both
 // protocols. The same handler serves both: over HTTP/2 the WebSocket is a
 // stream of the connection (RFC 8441) when the server's process started
 // with GODEBUG=http2xconnect=1, and over HTTP/1.1 otherwise, which Dial
 // falls back to. Either way the messages are the same.
 func ExampleDialOptions_http2() {
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(seedHandler))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(handOffHandler))
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	defer srv.Close()
