@@ -48,7 +48,9 @@ var ErrCloseTimeout = errors.New("wsnet: no close frame from the peer within the
 // where it stopped. A write does too; when it had begun a frame, the rest
 // of that frame stays with the Conn and goes out before any other frame
 // once writing resumes (the peer never sees a torn frame), so the message
-// must not be sent again.
+// must not be sent again. The one exception is TLS: crypto/tls fails every
+// write after one that timed out, so over wss:// a write that a deadline
+// or a context interrupts ends the connection's writing for good.
 //
 // Once running, a Conn does not allocate per message, reading or writing,
 // with or without compression, when given contexts that cannot end (such
@@ -239,9 +241,13 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 }
 
 // armWrite sets the write timeout's deadline, unless the caller has a
-// deadline of its own or the one set is still more than half the timeout
-// (and a tick) away. Every write and every chunk of a long frame arms it, so it
-// measures the time the peer takes nothing. It reads the coarse clock, not
+// deadline of its own or the one set is still more than seven eighths of
+// the timeout (and a tick) away. Every write and every chunk of a long
+// frame arms it, so it measures the time the peer takes nothing, give or
+// take an eighth: each write has at least 7/8 of the timeout to finish. A
+// write that outlasts its deadline while the peer still takes bytes goes
+// on over TCP, but not over TLS (see Conn), hence the small slack rather
+// than half the timeout. It reads the coarse clock, not
 // time.Now, which costs more than the rest of a small write here (50 ns
 // on a VM, and a broadcast arms once per connection); the deadline is
 // pushed one tick further so that it is never early.
@@ -251,7 +257,7 @@ func (c *Conn) armWrite() {
 		return
 	}
 	now := coarseNow() // at most a tick behind: count it against what is left
-	if c.armedUntil.Load()-now > int64(t/2+clockTick) {
+	if c.armedUntil.Load()-now > int64(t-t/8+clockTick) {
 		return
 	}
 	until := now + int64(t+clockTick)
