@@ -414,23 +414,20 @@ GLOBL utf8Sub70<>(SB), RODATA|NOPTR, $32
 	KORTESTQ   K1, K1
 
 // UTF8_TABLES512 loads the tables and constants once: it jumps to skip if
-// R9 says they are loaded. It uses AX.
+// R9 says they are loaded. Broadcasts from memory are loads only, with
+// nothing for the shuffle port.
 #define UTF8_TABLES512(skip) \
-	TESTQ           R9, R9                  \
-	JNZ             skip                    \
-	MOVQ            $1, R9                  \
-	VBROADCASTI32X4 ·utf8Prev1High(SB), Z12 \
-	VBROADCASTI32X4 ·utf8Prev1Low(SB), Z11  \
-	VBROADCASTI32X4 ·utf8CurHigh(SB), Z10   \
-	VMOVDQU64       utf8EndMax64<>(SB), Z6 \
-	MOVL            $0x0f0f0f0f, AX         \
-	VPBROADCASTD    AX, Z9                  \
-	MOVL            $0x60606060, AX         \
-	VPBROADCASTD    AX, Z8                  \
-	MOVL            $0x70707070, AX         \
-	VPBROADCASTD    AX, Z13                 \
-	MOVL            $0x80808080, AX         \
-	VPBROADCASTD    AX, Z7
+	TESTQ           R9, R9                   \
+	JNZ             skip                     \
+	MOVQ            $1, R9                   \
+	VBROADCASTI32X4 ·utf8Prev1High(SB), Z12  \
+	VBROADCASTI32X4 ·utf8Prev1Low(SB), Z11   \
+	VBROADCASTI32X4 ·utf8CurHigh(SB), Z10    \
+	VMOVDQU64       utf8EndMax64<>(SB), Z6   \
+	VPBROADCASTD    utf8Consts<>+0(SB), Z9   \
+	VPBROADCASTD    utf8Consts<>+4(SB), Z8   \
+	VPBROADCASTD    utf8Consts<>+8(SB), Z13  \
+	VPBROADCASTD    utf8Consts<>+12(SB), Z7
 
 // func validUTF8AVX512(p *byte, n int) bool
 TEXT ·validUTF8AVX512(SB), NOSPLIT, $0-17
@@ -442,6 +439,67 @@ TEXT ·validUTF8AVX512(SB), NOSPLIT, $0-17
 	CMPQ   DX, $64
 	JLE    small
 
+	// First the first 512 bytes, or all of a shorter input, are tested
+	// for ASCII with unaligned loads, overlapping when n is not a power of
+	// two: an input of up to 512 ASCII bytes is done after one test, and
+	// longer ASCII goes on from the last 64-byte boundary before p+512,
+	// without the first block's shuffles.
+	CMPQ DX, $512
+	JGE  head512
+	CMPQ DX, $256
+	JGE  head256
+	CMPQ DX, $128
+	JGE  head128
+	VMOVDQU64 (SI), Z0
+	VPORQ     -64(SI)(DX*1), Z0, Z0
+	JMP       headtest
+
+head128:
+	VMOVDQU64  (SI), Z0
+	VMOVDQU64  64(SI), Z1
+	VPTERNLOGD $0xFE, -128(SI)(DX*1), Z1, Z0
+	VPORQ      -64(SI)(DX*1), Z0, Z0
+	JMP        headtest
+
+head256:
+	VMOVDQU64  (SI), Z0
+	VMOVDQU64  64(SI), Z1
+	VPTERNLOGD $0xFE, 128(SI), Z1, Z0
+	VMOVDQU64  192(SI), Z2
+	VMOVDQU64  -256(SI)(DX*1), Z3
+	VPTERNLOGD $0xFE, -192(SI)(DX*1), Z3, Z2
+	VMOVDQU64  -128(SI)(DX*1), Z1
+	VPTERNLOGD $0xFE, -64(SI)(DX*1), Z1, Z0
+	VPORQ      Z2, Z0, Z0
+
+headtest:
+	VPMOVB2M Z0, K1
+	KORTESTQ K1, K1
+	JZ       done
+	JMP      first
+
+head512:
+	VMOVDQU64  (SI), Z0
+	VMOVDQU64  64(SI), Z1
+	VPTERNLOGD $0xFE, 128(SI), Z1, Z0
+	VMOVDQU64  192(SI), Z2
+	VMOVDQU64  256(SI), Z3
+	VPTERNLOGD $0xFE, 320(SI), Z3, Z2
+	VMOVDQU64  384(SI), Z1
+	VPTERNLOGD $0xFE, 448(SI), Z1, Z0
+	VPORQ      Z2, Z0, Z0
+	VPMOVB2M   Z0, K1
+	KORTESTQ   K1, K1
+	JNZ        first
+	MOVQ       SI, AX
+	ANDQ       $63, AX
+	MOVQ       $512, CX
+	SUBQ       AX, CX
+	LEAQ       -256(DX), R8
+	LEAQ       -512(DX), R10
+	JMP        ascii
+
+first:
 	// The first block.
 	VMOVDQU64 (SI), Z0
 	VPMOVB2M  Z0, K1
@@ -681,3 +739,11 @@ DATA utf8EndMax64<>+0x28(SB)/8, $0xffffffffffffffff
 DATA utf8EndMax64<>+0x30(SB)/8, $0xffffffffffffffff
 DATA utf8EndMax64<>+0x38(SB)/8, $0xbfdfefffffffffff
 GLOBL utf8EndMax64<>(SB), RODATA|NOPTR, $64
+
+// utf8Consts holds 0x0F, 0x60, 0x70 and 0x80, four bytes of each, for
+// UTF8_TABLES512 to broadcast.
+DATA utf8Consts<>+0x00(SB)/4, $0x0f0f0f0f
+DATA utf8Consts<>+0x04(SB)/4, $0x60606060
+DATA utf8Consts<>+0x08(SB)/4, $0x70707070
+DATA utf8Consts<>+0x0c(SB)/4, $0x80808080
+GLOBL utf8Consts<>(SB), RODATA|NOPTR, $16
