@@ -17,70 +17,76 @@ import (
 // This file is linux-only because TestUTF8GuardPages needs
 // newGuardedBuffer; utf8_generic_test.go covers every other build.
 
-// hasAVX512UTF8 says whether this CPU can run the AVX-512 UTF-8 kernel.
-var hasAVX512UTF8 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
+// utf8Feature is a CPU feature that a UTF-8 kernel needs.
+type utf8Feature struct {
+	has  bool
+	name string
+}
 
-// utf8Kernels lists the UTF-8 validators this build can run on this CPU.
-var utf8Kernels = func() []string {
-	k := []string{"generic"}
-	if cpu.X86.HasAVX2 {
-		k = append([]string{"avx2"}, k...)
-	}
-	if hasAVX512UTF8 {
-		k = append([]string{"avx512"}, k...)
-	}
-	return k
-}()
+// utf8KernelFeatures lists the UTF-8 kernels of this build and the CPU
+// features each needs: "avx512vbmi" is the AVX-512 kernel with its VPERMB
+// loop, "avx512" the same kernel with its VPSHUFB loop, which is what CPUs
+// without AVX512VBMI run.
+var utf8KernelFeatures = []struct {
+	name  string
+	needs []utf8Feature
+}{
+	{"avx512vbmi", []utf8Feature{{cpu.X86.HasAVX512F, "AVX512F"}, {cpu.X86.HasAVX512BW, "AVX512BW"}, {cpu.X86.HasAVX512VBMI, "AVX512VBMI"}}},
+	{"avx512", []utf8Feature{{cpu.X86.HasAVX512F, "AVX512F"}, {cpu.X86.HasAVX512BW, "AVX512BW"}}},
+	{"avx2", []utf8Feature{{cpu.X86.HasAVX2, "AVX2"}}},
+	{"generic", nil},
+}
 
-// utf8Unavailable names the validators this build has that this CPU cannot
-// run, with the features it lacks, for the tests to report as skipped.
-var utf8Unavailable = func() map[string]string {
+// utf8Kernels lists the UTF-8 validators this build can run on this CPU,
+// and utf8Unavailable the others, with the features this CPU lacks, for
+// the tests to report as skipped.
+var utf8Kernels, utf8Unavailable = func() ([]string, map[string]string) {
+	var ks []string
 	m := map[string]string{}
-	if !hasAVX512UTF8 {
+	for _, k := range utf8KernelFeatures {
 		var lack []string
-		for _, f := range []struct {
-			has  bool
-			name string
-		}{{cpu.X86.HasAVX512F, "AVX512F"}, {cpu.X86.HasAVX512BW, "AVX512BW"}} {
+		for _, f := range k.needs {
 			if !f.has {
 				lack = append(lack, f.name)
 			}
 		}
-		m["avx512"] = strings.Join(lack, " and ")
+		if len(lack) > 0 {
+			m[k.name] = strings.Join(lack, " and ")
+		} else {
+			ks = append(ks, k.name)
+		}
 	}
-	if !cpu.X86.HasAVX2 {
-		m["avx2"] = "AVX2"
-	}
-	return m
+	return ks, m
 }()
 
 // setUTF8Kernel selects a UTF-8 validator by name and returns a function
 // that restores the previous choice.
 func setUTF8Kernel(name string) (restore func()) {
-	old, oldAVX512 := useUTF8Kernel, useAVX512UTF8
+	if lack, ok := utf8Unavailable[name]; ok {
+		panic("codec: CPU lacks " + lack)
+	}
+	old, oldAVX512, oldVBMI := useUTF8Kernel, useAVX512UTF8, useVBMIUTF8
 	switch name {
+	case "avx512vbmi":
+		useUTF8Kernel, useAVX512UTF8, useVBMIUTF8 = true, true, true
 	case "avx512":
-		if !hasAVX512UTF8 {
-			panic("codec: CPU lacks " + utf8Unavailable["avx512"])
-		}
-		useUTF8Kernel, useAVX512UTF8 = true, true
+		useUTF8Kernel, useAVX512UTF8, useVBMIUTF8 = true, true, false
 	case "avx2":
-		if !cpu.X86.HasAVX2 {
-			panic("codec: CPU has no AVX2")
-		}
-		useUTF8Kernel, useAVX512UTF8 = true, false
+		useUTF8Kernel, useAVX512UTF8, useVBMIUTF8 = true, false, false
 	case "generic":
 		useUTF8Kernel = false
 	default:
 		panic("codec: no UTF-8 kernel " + name)
 	}
-	return func() { useUTF8Kernel, useAVX512UTF8 = old, oldAVX512 }
+	return func() { useUTF8Kernel, useAVX512UTF8, useVBMIUTF8 = old, oldAVX512, oldVBMI }
 }
 
 // utf8KernelAsm returns the assembly entry point of the named kernel, or
 // nil for the Go loop.
 func utf8KernelAsm(name string) func(p *byte, n int) bool {
 	switch name {
+	case "avx512vbmi":
+		return validUTF8AVX512VBMI
 	case "avx512":
 		return validUTF8AVX512
 	case "avx2":
@@ -93,7 +99,7 @@ func utf8KernelAsm(name string) func(p *byte, n int) bool {
 
 // utf8KernelFunc returns a function that checks inputs with the named
 // validator, for tests that run in parallel and so cannot flip
-// useUTF8Kernel and useAVX512UTF8. As in ValidUTF8, inputs shorter than
+// useUTF8Kernel, useAVX512UTF8 and useVBMIUTF8. As in ValidUTF8, inputs shorter than
 // utf8ShortMin are checked by the Go loop with every validator; longer ones
 // go to the kernel, ASCII too (ValidUTF8 itself checks ASCII inputs shorter
 // than utf8BulkMin in Go).
@@ -115,8 +121,8 @@ func utf8KernelFunc(name string) func([]byte) bool {
 // one byte on, since it takes any length.
 func TestUTF8GuardPages(t *testing.T) {
 	testUTF8GuardPages(t, func(name string) (func(p *byte, n int) bool, int) {
-		if name == "avx512" {
-			return validUTF8AVX512, 1
+		if name == "avx512" || name == "avx512vbmi" {
+			return utf8KernelAsm(name), 1
 		}
 		return utf8KernelAsm(name), utf8ShortMin
 	})
