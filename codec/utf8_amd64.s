@@ -318,28 +318,29 @@ DATA utf8Sub70<>+0x18(SB)/8, $0x7070707070707070
 GLOBL utf8Sub70<>(SB), RODATA|NOPTR, $32
 
 // validUTF8AVX512Body is the same algorithm on 64-byte blocks (ZMM
-// registers, AVX512F and AVX512BW). Where the AVX2 kernel builds prev1, prev2 and
-// prev3 of a block from the block before it with lane shuffles (four of
-// its seven shuffles per block), this one loads them from p+off-1, p+off-2
-// and p+off-3: the shuffle port is the bottleneck, the load ports are not,
-// and a byte's error bits depend only on it and the three bytes before it,
-// so nothing is carried from block to block but the error bits (Z15) and
-// the "unfinished" bits of the last checked block (Z14). VPTERNLOGD does
-// the three-way AND of the lookups and "OR in (x XOR must-continue)" in
-// one instruction each. On CPUs with AVX512VBMI (R12 nonzero) the loop
-// over mixed text looks up with VPERMB instead of VPSHUFB, which needs no
-// masking of the indexes: 10 instructions per block instead of 13.
+// registers, AVX512F and AVX512BW). Where the AVX2 kernel builds prev1,
+// prev2 and prev3 of a block from the block before it with lane shuffles
+// (four of its seven shuffles per block), this one loads them from
+// p+off-1, p+off-2 and p+off-3: the shuffle port is the bottleneck, the
+// load ports are not, and a byte's error bits depend only on it and the
+// three bytes before it, so nothing is carried from block to block but the
+// error bits (Z15) and the "unfinished" bits of the last checked block
+// (Z14). VPTERNLOGD does the three-way AND of the lookups and "OR in
+// (x XOR must-continue)" in one instruction each. On CPUs with AVX512VBMI
+// (R12 nonzero) the loop over mixed text looks up with VPERMB instead of
+// VPSHUFB, which needs no masking of the indexes: 10 instructions per
+// block instead of 13.
 //
-// The first 512 bytes, or all of a shorter input, are first tested for
-// ASCII. The first block's prev bytes would begin before p; they are its own
-// bytes shifted up, with zeros (ASCII) shifted in, as in the AVX2 kernel.
-// After it the offsets are rounded up to a multiple of 64 from p's
-// alignment (unless p is 62 or 63 bytes past one), so that the loads of
-// the blocks themselves do not cross cache lines; the overlap is checked
-// twice. ASCII is skipped 512 bytes at a time (eight loads ORed by
-// VPTERNLOGD), mixed text checked 256 bytes at a time, the rest 64 at a
-// time, and the last 64 bytes of the input are checked as one block, as in
-// the AVX2 kernel.
+// First the first 512 bytes, or all of a shorter input, are tested for
+// ASCII, so that ASCII input skips what follows. The first block's prev
+// bytes would begin before p; they are its own bytes shifted up, with
+// zeros (ASCII) shifted in, as in the AVX2 kernel. After it the offsets
+// are rounded up to a multiple of 64 from p's alignment (unless p is 62 or
+// 63 bytes past one), so that the loads of the blocks themselves do not
+// cross cache lines; the overlap is checked twice. ASCII is skipped 512
+// bytes at a time (eight loads ORed by VPTERNLOGD), mixed text checked 256
+// bytes at a time, the rest 64 at a time, and the last 64 bytes of the
+// input are checked as one block, as in the AVX2 kernel.
 //
 // An input of up to 64 bytes is one block, loaded with a zeroing byte mask
 // (a masked-off byte is not read and cannot fault) from p, or so that it
@@ -351,15 +352,33 @@ GLOBL utf8Sub70<>(SB), RODATA|NOPTR, $32
 // The kernel takes any n of at least 1. It uses no Z16-Z31, whose upper
 // halves VZEROUPPER does not clean.
 //
-// 512 bits, not 256: the same kernel on YMM registers with EVEX encodings
-// (mask registers, VPTERNLOGD; AVX512VL), which older Intel parts run
-// without lowering their clock, was measured against it (commit d0cefa0,
-// BenchmarkValidUTF8Kernel, ratios to AVX2 in one run on a Xeon with
-// AVX-512 shared with other jobs; median of 12): on mixed text 1.06 to 1.14
-// times AVX2 at 64 B to 64 KiB against 1.48 to 1.78 for 512 bits, on ASCII
-// 0.94 to 1.24 against 1.15 to 2.14. On 32-byte vectors the shuffle port
-// still does three lookups per 32 bytes and the loads are 32 bytes wide, so
-// EVEX saves only the ANDs that VPTERNLOGD merges.
+// 512 bits, not 256. The same kernel on YMM registers with EVEX encodings
+// (mask registers and VPTERNLOGD; AVX512VL), which older Intel parts run
+// without lowering their clock, was measured against it, before the VPERMB
+// loop and the first ASCII test (commit d0cefa0; BenchmarkValidUTF8Kernel,
+// median of 20 interleaved runs on a two-core Xeon with AVX512-FP16, that
+// is Sapphire Rapids or later, shared with other jobs). Speed relative to
+// the AVX2 kernel:
+//
+//	                 64 B   1 KiB  16 KiB  64 KiB
+//	mixed, 512 bits  1.43   1.60   1.80    1.77
+//	mixed, 256 bits  1.05   1.19   1.23    1.20
+//	ASCII, 512 bits  1.09   1.31   1.70    1.26
+//	ASCII, 256 bits  0.84   0.89   1.04    1.05
+//
+// With 256 bits the kernel does per 32 bytes what the 512-bit one does per
+// 64, on three vector ports instead of two, so it checks mixed text about
+// 1.5 times slower; and it skips ASCII with 32-byte loads, as the AVX2
+// kernel does. This kernel, as it is now, on the same machine (GB/s and
+// the ratio to AVX2 in the same run):
+//
+//	                 64 B        1 KiB        16 KiB       64 KiB
+//	mixed, VPERMB     8.3 (1.25)  22.0 (1.81)  25.0 (2.11)  24.7 (2.01)
+//	mixed, VPSHUFB    9.0 (1.35)  18.9 (1.56)  22.3 (1.89)  21.6 (1.76)
+//	ASCII            10.4 (1.12)   151 (1.39)   284 (1.85)   134 (1.25)
+//
+// At 64 bytes the call costs most of the time; at 64 KiB ASCII both
+// kernels wait for the L2 cache.
 //
 // Registers:
 //	SI p, DX n, CX offset of the next block, R8 n-256, R10 n-512,
