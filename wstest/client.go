@@ -23,6 +23,8 @@ import (
 // not judged: what the client does on the wire is.
 type EchoClient = func(ctx context.Context, url string) error
 
+var errClientHTTP2 = errors.New("wstest: Options.HTTP2 applies to the server cases; the client cases serve HTTP/1.1 only")
+
 // clientRun is what a client case does on its stage.
 type clientRun func(s *stage) (Verdict, string)
 
@@ -53,9 +55,13 @@ func ClientCases() []*Case { return append([]*Case(nil), clientCases()...) }
 // running.
 //
 // RunClient returns the results of the cases that ended. It returns an
-// error when the selection is unusable, or, with the results so far, when
-// ctx is done: the case under way then stops at once and is left out.
+// error when the selection is unusable or o sets HTTP2, or, with the
+// results so far, when ctx is done: the case under way then stops at once
+// and is left out.
 func RunClient(ctx context.Context, echo EchoClient, o *Options) ([]Result, error) {
+	if o.http2() {
+		return nil, errClientHTTP2
+	}
 	return runAll(ctx, ClientCases(), o, func(c *Case) Result { return runClientCase(ctx, echo, c, o) })
 }
 
@@ -64,6 +70,9 @@ func RunClient(ctx context.Context, echo EchoClient, o *Options) ([]Result, erro
 // expected and observed; NON-STRICT and INFO results are logged.
 func TestClient(t *testing.T, echo EchoClient, o *Options) {
 	t.Helper()
+	if o.http2() {
+		t.Fatal(errClientHTTP2)
+	}
 	cases, err := selectCases(ClientCases(), o)
 	if err != nil {
 		t.Fatal(err)

@@ -197,7 +197,7 @@ func TestPlantedClientFaults(t *testing.T) {
 		{"no size limit", clientNoSizeLimit, nil, []string{"10.1"}},
 		{"panics on a ping", panicsOnPing, nil, []string{"2.1", "2.2", "2.3", "2.6", "5.2"}},
 	} {
-		fixtures = append(fixtures, planted{fx.name, fx.fails, func() ([]wstest.Result, error) {
+		fixtures = append(fixtures, planted{name: fx.name, fails: fx.fails, run: func() ([]wstest.Result, error) {
 			o := faultOptions()
 			if fx.cases != nil {
 				o.Cases = fx.cases

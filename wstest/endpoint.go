@@ -3,6 +3,7 @@ package wstest
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type endpoint struct {
 	end    time.Time     // the case's deadline
 	quiet  time.Duration // how long silence must last to count as silence
 	masked bool          // frames sent are masked: the suite is the client
+	ended  func() error  // over HTTP/2: how the peer ended the stream (see streamEnd.reason)
 
 	buf       []byte // bytes read and not decoded yet: buf[start:n]
 	start, n  int
@@ -114,7 +116,7 @@ const (
 	gotPing
 	gotPong
 	gotClose
-	gotEOF      // the TCP connection ended
+	gotEOF      // the TCP connection ended, or over HTTP/2 the stream
 	gotTimeout  // nothing within the wait
 	gotBadFrame // a frame RFC 6455 does not allow the peer to send
 )
@@ -126,7 +128,12 @@ type observation struct {
 	payload []byte
 	code    codec.CloseCode
 	err     error
+	stream  bool // gotEOF of an HTTP/2 stream; err says how it ended
 }
+
+// orderly reports whether a gotEOF is an orderly end: TCP closed, or
+// END_STREAM over HTTP/2.
+func (o observation) orderly() bool { return !o.stream || o.err == nil || o.err == io.EOF }
 
 func (o observation) String() string {
 	switch o.kind {
@@ -142,6 +149,9 @@ func (o observation) String() string {
 	case gotClose:
 		return fmt.Sprintf("close %v", o.code)
 	case gotEOF:
+		if o.stream {
+			return describeEnd(o.err)
+		}
 		return "TCP closed"
 	case gotTimeout:
 		return "nothing (timed out)"
@@ -207,6 +217,9 @@ func (e *endpoint) next(d time.Duration) observation {
 			if isTimeout(err) {
 				return observation{kind: gotTimeout}
 			}
+			if e.ended != nil {
+				return observation{kind: gotEOF, err: e.ended(), stream: true}
+			}
 			return observation{kind: gotEOF, err: err}
 		}
 	}
@@ -263,9 +276,10 @@ func (e *endpoint) expectSilence(d time.Duration) (Verdict, string) {
 // expectFail checks that the peer fails the connection (§7.1.7) with
 // code. A close frame with code passes. A close frame that accepts what
 // was sent instead, 1000 or an echo of the close code the case sent,
-// fails; a close frame with another code, or TCP closed without one, is
-// NON-STRICT. Frames of the kinds in allowed (pongs, echoes of earlier
-// messages) may come first; anything else fails.
+// fails; a close frame with another code, or TCP closed (over HTTP/2, the
+// stream ended) without one, is NON-STRICT. Frames of the kinds in
+// allowed (pongs, echoes of earlier messages) may come first; anything
+// else fails.
 func (e *endpoint) expectFail(code codec.CloseCode, allowed ...kind) (Verdict, string) {
 	var seen []string
 	for {
@@ -282,7 +296,7 @@ func (e *endpoint) expectFail(code codec.CloseCode, allowed ...kind) (Verdict, s
 			}
 			return NonStrict, obs + fmt.Sprintf(" (RFC 6455 names %v)", code)
 		case gotEOF:
-			return NonStrict, strings.Join(append(seen, "TCP closed without a close frame"), ", then ")
+			return NonStrict, strings.Join(append(seen, o.String()+" without a close frame"), ", then ")
 		}
 		ok := false
 		for _, a := range allowed {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,6 +32,12 @@ const (
 	acceptHTTP10          // an HTTP/1.0 upgrade is accepted
 	dropEarlyFrames       // frames that came in the request's read are dropped
 	noSizeLimit           // any message size is accepted
+	blindOffer            // the first subprotocol offered is chosen, and every extension offered agreed to
+
+	// Faults of the HTTP/2 fixtures (startH2Fixture) only.
+	protocolUnchecked // a CONNECT is taken for a WebSocket whatever its :protocol
+	versionUnchecked  // Sec-WebSocket-Version is not checked
+	resetStream       // the stream is reset (RST_STREAM) instead of ended after the closing handshake
 
 	// Not a fault: echo each chunk of a message as a fragment as soon as
 	// it is read, as relays do (gorilla's NextReader copied into
@@ -108,15 +115,34 @@ func (fx *fixture) serve(c net.Conn) {
 		c.Write(handshake.AppendReject(nil, he.Status, he.Rule))
 		return
 	}
-	if _, err := c.Write(handshake.AppendResponse(nil, req.Key, "", "")); err != nil {
+	var protocol, extensions string
+	if fx.fault == blindOffer {
+		for p := range req.Protocols.Elements {
+			protocol = string(p)
+			break
+		}
+		var exts []string
+		for i := range req.Extensions.Len() {
+			exts = append(exts, string(req.Extensions.Value(i)))
+		}
+		extensions = strings.Join(exts, ", ")
+	}
+	if _, err := c.Write(handshake.AppendResponse(nil, req.Key, protocol, extensions)); err != nil {
 		return
 	}
 	if fx.fault == dropEarlyFrames {
 		buf = buf[:0]
 	}
-	e := &fixtureConn{fault: fx.fault, c: c, buf: buf[:cap(buf)], end: len(buf)}
+	serveFrames(c, fx.fault, buf)
+}
+
+// serveFrames echoes on c, after the handshake, with the fault fl;
+// buf holds the bytes read past the request, and its capacity is the
+// read buffer's.
+func serveFrames(c net.Conn, fl fault, buf []byte) {
+	e := &fixtureConn{fault: fl, c: c, buf: buf[:cap(buf)], end: len(buf)}
 	e.d = codec.Decoder{Role: codec.RoleServer, MaxMessage: 32 << 20}
-	if fx.fault == noSizeLimit {
+	if fl == noSizeLimit {
 		e.d.MaxMessage = math.MaxInt64
 	}
 	e.run()
@@ -306,9 +332,10 @@ func TestPlantedFaults(t *testing.T) {
 		{"HTTP/1.0 upgrade accepted", acceptHTTP10, []string{"H.7"}},
 		{"frames sent with the request dropped", dropEarlyFrames, []string{"H.9"}},
 		{"no size limit", noSizeLimit, []string{"10.1", "10.2"}},
+		{"offers agreed to blindly", blindOffer, []string{"H.12", "H.13"}},
 	} {
 		url := startFixture(t, fx.fault)
-		fixtures = append(fixtures, planted{fx.name, fx.fails, func() ([]wstest.Result, error) {
+		fixtures = append(fixtures, planted{name: fx.name, fails: fx.fails, run: func() ([]wstest.Result, error) {
 			return wstest.Run(t.Context(), url, faultOptions())
 		}})
 	}
@@ -316,15 +343,18 @@ func TestPlantedFaults(t *testing.T) {
 }
 
 // planted is a fixture with a planted fault, the run of the suite
-// against it, and the cases it must fail.
+// against it, and the cases it must fail, and those it must get
+// NON-STRICT for.
 type planted struct {
-	name  string
-	fails []string
-	run   func() ([]wstest.Result, error)
+	name      string
+	fails     []string
+	nonStrict []string
+	run       func() ([]wstest.Result, error)
 }
 
 // checkPlanted runs every fixture at once and checks, in a subtest each,
-// that it failed exactly its cases, and none NON-STRICT.
+// that it failed exactly its cases, and got NON-STRICT for exactly its
+// others.
 func checkPlanted(t *testing.T, fixtures []planted) {
 	results := make([][]wstest.Result, len(fixtures))
 	errs := make([]error, len(fixtures))
@@ -338,14 +368,22 @@ func checkPlanted(t *testing.T, fixtures []planted) {
 			if errs[i] != nil {
 				t.Fatal(errs[i])
 			}
-			var failed []string
+			var failed, nonStrict []string
 			for _, r := range results[i] {
 				switch r.Verdict {
 				case wstest.Fail:
 					failed = append(failed, r.Case.ID)
 				case wstest.NonStrict:
-					t.Errorf("%s: NON-STRICT: %s", r.Case.ID, r.Observed)
+					nonStrict = append(nonStrict, r.Case.ID)
 				}
+			}
+			if !slices.Equal(nonStrict, fx.nonStrict) {
+				for _, r := range results[i] {
+					if r.Verdict == wstest.NonStrict {
+						t.Logf("%s: NON-STRICT: %s", r.Case.ID, r.Observed)
+					}
+				}
+				t.Errorf("NON-STRICT for %q\nwant %q", nonStrict, fx.nonStrict)
 			}
 			if !slices.Equal(failed, fx.fails) {
 				for _, r := range results[i] {

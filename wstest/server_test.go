@@ -14,7 +14,7 @@ import (
 // TestCaseTable checks what the tables promise: unique IDs of the form
 // the filters read, and every field filled in.
 func TestCaseTable(t *testing.T) {
-	id := regexp.MustCompile(`^(H|[0-9]+)(\.[0-9]+)*$`)
+	id := regexp.MustCompile(`^(H2?|[0-9]+)(\.[0-9]+)*$`)
 	seen := map[string]bool{}
 	groups := map[string]bool{}
 	for _, c := range wstest.Cases() {

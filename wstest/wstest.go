@@ -2,8 +2,10 @@ package wstest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -24,7 +26,8 @@ const (
 	// Fail: the peer broke a requirement of the RFC, or did not answer.
 	Fail
 	// Info: measured, not judged (timed cases, options the peer may
-	// decline).
+	// decline), or not applicable (HTTP/1.1 handshake cases with
+	// Options.HTTP2).
 	Info
 )
 
@@ -67,11 +70,17 @@ type Case struct {
 	client  clientRun // a case of ClientCases: run against a client
 	setup   setup     // how a server case connects
 	deflate bool      // an RFC 7692 case, run only with Options.Deflate
+	http2   bool      // an RFC 8441 case, run only with Options.HTTP2
+	noHTTP2 string    // why the case does not apply over HTTP/2, when it does not
 }
 
 // Deflate reports whether c is one of the RFC 7692 (permessage-deflate)
 // cases, which run only with Options.Deflate.
 func (c *Case) Deflate() bool { return c.deflate }
+
+// HTTP2 reports whether c is one of the RFC 8441 (WebSockets over HTTP/2)
+// cases of group H2, which run only with Options.HTTP2.
+func (c *Case) HTTP2() bool { return c.http2 }
 
 // Result is what one case observed.
 type Result struct {
@@ -102,6 +111,27 @@ type Options struct {
 	// receiving rules and negotiation. A peer that declines compression
 	// gets INFO for them.
 	Deflate bool
+	// HTTP2 makes the server cases open each WebSocket as a stream of an
+	// HTTP/2 connection, with an extended CONNECT (RFC 8441), instead of
+	// an HTTP/1.1 upgrade, and send their frames over the stream exactly
+	// as over TCP; where a case expects the server to close the TCP
+	// connection, it expects the stream to end (END_STREAM). Each case
+	// has an HTTP/2 connection of its own. With a wss:// URL, TLS must
+	// choose h2 (ALPN); with ws://, the connection speaks HTTP/2 from its
+	// first byte (prior knowledge, RFC 9113 §3.3). A server that does not
+	// take WebSockets over HTTP/2 fails every case that runs, saying why:
+	// nothing falls back to HTTP/1.1.
+	//
+	// It adds group H2, the opening handshake of RFC 8441 §4-5, and makes
+	// the HTTP/1.1 handshake cases of group H that have no HTTP/2 form
+	// INFO (TestServer skips them), each saying why. The client cases
+	// serve HTTP/1.1 only: RunClient and TestClient refuse HTTP2.
+	HTTP2 bool
+	// TLSConfig configures TLS for a wss:// URL: set RootCAs, or
+	// InsecureSkipVerify, to trust a test server's certificate. The suite
+	// sets NextProtos itself (h2 with HTTP2, http/1.1 without), and
+	// ServerName, when empty, to the URL's host. nil means the defaults.
+	TLSConfig *tls.Config
 	// OnResult, when set, is called with each result as the case ends,
 	// from the goroutine that called Run or RunClient: for progress
 	// reports.
@@ -121,6 +151,15 @@ func (o *Options) timeout() time.Duration {
 	return o.Timeout
 }
 
+func (o *Options) http2() bool { return o != nil && o.HTTP2 }
+
+func (o *Options) tlsConfig() *tls.Config {
+	if o == nil {
+		return nil
+	}
+	return o.TLSConfig
+}
+
 func (o *Options) quiet() time.Duration {
 	if o == nil || o.Quiet <= 0 {
 		return DefaultQuiet
@@ -134,12 +173,17 @@ var ErrNoCase = errors.New("wstest: no case matches the selection")
 // selectCases returns the cases of all that o selects.
 func selectCases(all []*Case, o *Options) ([]*Case, error) {
 	var filters []string
-	deflate := false
+	deflate, http2 := false, false
 	if o != nil {
-		filters, deflate = o.Cases, o.Deflate
+		filters, deflate, http2 = o.Cases, o.Deflate, o.HTTP2
 	}
 	var out []*Case
+	leftH2 := false // cases of group H2 left out
 	for _, c := range all {
+		if c.http2 && !http2 {
+			leftH2 = true
+			continue
+		}
 		if c.deflate && !deflate {
 			continue
 		}
@@ -148,9 +192,16 @@ func selectCases(all []*Case, o *Options) ([]*Case, error) {
 		}
 	}
 	if len(out) == 0 {
-		hint := ""
+		var hints []string
 		if !deflate {
-			hint = " (groups 12 and 13 run only with Options.Deflate)"
+			hints = append(hints, "groups 12 and 13 run only with Options.Deflate")
+		}
+		if leftH2 {
+			hints = append(hints, "group H2 only with Options.HTTP2")
+		}
+		hint := ""
+		if len(hints) > 0 {
+			hint = " (" + strings.Join(hints, "; ") + ")"
 		}
 		return nil, fmt.Errorf("%w %q%s", ErrNoCase, filters, hint)
 	}
@@ -174,7 +225,7 @@ func Match(id string, filters []string) bool {
 }
 
 // Run runs the server cases that o selects, one after another, against
-// the echo server at url (ws://host:port/path). The server must echo every
+// the echo server at url (ws://host:port/path, or wss:// for TLS). The server must echo every
 // message back as it came: text as text, binary as binary, one message
 // for each. Each case opens connections of its own.
 //
@@ -226,7 +277,12 @@ func TestServer(t *testing.T, url string, o *Options) {
 		t.Fatal(err)
 	}
 	for _, c := range cases {
-		t.Run(c.ID, func(t *testing.T) { report(t, runServerCase(t.Context(), tg, c, o)) })
+		t.Run(c.ID, func(t *testing.T) {
+			if o.http2() && c.noHTTP2 != "" {
+				t.Skip(notOverHTTP2 + c.noHTTP2)
+			}
+			report(t, runServerCase(t.Context(), tg, c, o))
+		})
 	}
 }
 
@@ -244,18 +300,32 @@ func report(t *testing.T, r Result) {
 
 // target is where a server under test listens.
 type target struct {
-	host string // host:port
-	path string // request target, with the query
+	host   string // host:port
+	name   string // the host without the port, for TLS
+	path   string // request target, with the query
+	secure bool   // wss://: TLS first
+}
+
+// url is the target's URL, with its port.
+func (t target) url() string {
+	if t.secure {
+		return "wss://" + t.host + t.path
+	}
+	return "ws://" + t.host + t.path
 }
 
 func parseTarget(raw string) (target, error) {
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "ws" || u.Host == "" {
-		return target{}, fmt.Errorf("wstest: need a ws:// URL with a host, got %q", raw)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+		return target{}, fmt.Errorf("wstest: need a ws:// or wss:// URL with a host, got %q", raw)
 	}
-	host := u.Host
+	t := target{host: u.Host, name: u.Hostname(), path: u.RequestURI(), secure: u.Scheme == "wss"}
 	if u.Port() == "" {
-		host += ":80"
+		port := "80"
+		if t.secure {
+			port = "443"
+		}
+		t.host = net.JoinHostPort(t.name, port)
 	}
-	return target{host: host, path: u.RequestURI()}, nil
+	return t, nil
 }
