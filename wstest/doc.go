@@ -1,7 +1,8 @@
 // Package wstest is a conformance suite for WebSocket servers and clients
 // (RFC 6455, and RFC 7692's permessage-deflate) that runs from go test,
 // against any implementation in any language: it talks to the peer over
-// loopback TCP and judges what comes back on the wire.
+// TCP, with TLS for wss:// URLs, or over HTTP/2 streams (RFC 8441), and
+// judges what comes back on the wire.
 //
 // # Servers
 //
@@ -23,10 +24,52 @@
 // fragments, UTF-8 (split across frames and fail-fast), the closing
 // handshake and close codes, large and many messages, frames no machine
 // could hold, compressed messages under every combination of RFC 7692
-// parameters, and opening handshakes that must be refused or accepted.
+// parameters, opening handshakes that must be refused or accepted, and
+// offers of subprotocols and extensions that must be declined.
 // Their groups are numbered as in the Autobahn Testsuite, which most
 // WebSocket libraries run through Docker; each case here was written from
 // the RFC and names the section it enforces.
+//
+// # HTTP/2
+//
+// With Options.HTTP2, each server case opens its WebSocket as a stream of
+// an HTTP/2 connection of its own, with an extended CONNECT (RFC 8441),
+// and then sends the same frames over the stream as over TCP; where a
+// case expects the server to close the TCP connection, it expects
+// END_STREAM, and a reset stream is NON-STRICT. A wss:// URL must reach a
+// server that chooses h2 by ALPN (Options.TLSConfig trusts a test
+// server's certificate); a ws:// URL gets HTTP/2 without TLS, with prior
+// knowledge. The HTTP/1.1 handshake cases of group H that have no HTTP/2
+// form are INFO, each saying why, and group H2 checks the extended
+// CONNECT instead: without :protocol or with another one, with another
+// Sec-WebSocket-Version or none, no Sec-WebSocket-Key, and two
+// WebSockets on one connection. A server that does not take WebSockets
+// over HTTP/2 fails every case, saying why; nothing falls back to
+// HTTP/1.1.
+//
+// Go's net/http advertises WebSockets over HTTP/2
+// (SETTINGS_ENABLE_CONNECT_PROTOCOL) only in a process started with
+// GODEBUG=http2xconnect=1 in its environment, so a Go server under test
+// needs it; for an httptest server in the test's own process, run the
+// tests so:
+//
+//	GODEBUG=http2xconnect=1 go test -run TestConformanceHTTP2
+//
+// and the test, when not run so, skips:
+//
+//	func TestConformanceHTTP2(t *testing.T) {
+//		if !handshake.HTTP2Enabled() {
+//			t.Skip("needs GODEBUG=http2xconnect=1")
+//		}
+//		srv := httptest.NewUnstartedServer(http.HandlerFunc(echoHandler))
+//		srv.EnableHTTP2 = true
+//		srv.StartTLS()
+//		defer srv.Close()
+//		wstest.TestServer(t, "wss"+strings.TrimPrefix(srv.URL, "https")+"/", &wstest.Options{
+//			HTTP2:     true,
+//			TLSConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig,
+//		})
+//	}
 //
 // # Clients
 //
@@ -44,8 +87,8 @@
 // # Verdicts and time
 //
 // Each case ends with a Verdict: Pass, NonStrict (the peer failed the
-// connection, but not as the RFC names), Fail, or Info (timed, or an
-// option the peer may decline). Every case ends within Options.Timeout,
+// connection, but not as the RFC names), Fail, or Info (timed, an option
+// the peer may decline, or a case with no HTTP/2 form run over HTTP/2). Every case ends within Options.Timeout,
 // whatever the peer does, including a peer that stops reading or echoes
 // as it reads: the suite reads while it writes. When the context given
 // to Run or RunClient is done, the case under way stops at once.
@@ -55,7 +98,10 @@
 // The package's own tests run the suite against small servers and clients
 // that each carry one planted fault (text not checked for UTF-8, no fail
 // fast, invalid close codes echoed, HTTP/1.0 upgrades accepted, frames
-// sent with the request dropped, no size limit; for clients, an unchecked
+// sent with the request dropped, no size limit, offers of subprotocols
+// and extensions agreed to blindly; over HTTP/2 the same but those of
+// HTTP/1.1, and :protocol unchecked, the version unchecked, the stream
+// reset after the closing handshake; for clients, an unchecked
 // Sec-WebSocket-Accept, an unchecked offer, a fixed mask key, lost frames,
 // no UTF-8 check, no size limit, a panic), and check that each fails
 // exactly the cases aimed at it and that the same code without the fault

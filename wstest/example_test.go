@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsframe/wsframe/internal/testenv"
 	"github.com/wsframe/wsframe/wsnet"
-
 	"github.com/wsframe/wsframe/wstest"
 )
 
@@ -44,6 +44,36 @@ func TestConformance(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(echoHandler))
 	defer srv.Close()
 	wstest.TestServer(t, "ws"+strings.TrimPrefix(srv.URL, "http")+"/", &wstest.Options{Deflate: true})
+}
+
+// TestConformanceHTTP2 runs the suite over HTTP/2 (RFC 8441) against the
+// same handler, served by an httptest server with TLS and HTTP/2 whose
+// certificate Options.TLSConfig trusts. Over HTTP/2 the handler's return
+// ends the stream: echoHandler echoes until the WebSocket ends, and one
+// that hands the connection to another goroutine must wait for its end.
+//
+// net/http accepts WebSockets over HTTP/2 only in a process started with
+// GODEBUG=http2xconnect=1. testenv.HTTP2, internal to this module, runs
+// the test again in such a process; a library's own test would rather
+// skip unless it was started so:
+//
+//	if !handshake.HTTP2Enabled() {
+//		t.Skip("run with GODEBUG=http2xconnect=1 go test")
+//	}
+func TestConformanceHTTP2(t *testing.T) {
+	t.Parallel()
+	if !testenv.HTTP2(t) {
+		return
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(echoHandler))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	wstest.TestServer(t, "wss"+strings.TrimPrefix(srv.URL, "https")+"/", &wstest.Options{
+		HTTP2:     true,
+		TLSConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig,
+		Deflate:   true,
+	})
 }
 
 // Run returns the results, for a report of one's own.
