@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wsframe/wsframe/deflate"
+	"github.com/wsframe/wsframe/internal/testenv"
 	"github.com/wsframe/wsframe/wsnet"
 	"github.com/wsframe/wsframe/wstest"
 )
@@ -54,6 +55,18 @@ func TestConformanceServer(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(echoServer))
 	defer srv.Close()
 	wstest.TestServer(t, "ws"+strings.TrimPrefix(srv.URL, "http")+"/", &wstest.Options{Deflate: true})
+}
+
+// TestConformanceServerHTTP2 runs the whole server suite over HTTP/2
+// (RFC 8441) against the same echo server, served with TLS and HTTP/2
+// in a process started with GODEBUG=http2xconnect=1.
+func TestConformanceServerHTTP2(t *testing.T) {
+	t.Parallel()
+	if !testenv.HTTP2(t) {
+		return
+	}
+	url, cfg := h2Server(t, http.HandlerFunc(echoServer))
+	wstest.TestServer(t, url, &wstest.Options{HTTP2: true, TLSConfig: cfg, Deflate: true})
 }
 
 // TestConformanceClient runs the whole client suite against the
