@@ -82,6 +82,12 @@ func (c *Case) Deflate() bool { return c.deflate }
 // cases of group H2, which run only with Options.HTTP2.
 func (c *Case) HTTP2() bool { return c.http2 }
 
+// NotOverHTTP2 returns why c does not apply over HTTP/2, for a case of
+// group H that sends an HTTP/1.1 head, or "" for a case that runs there.
+// With Options.HTTP2 such a case is INFO, observing this reason; over
+// HTTP/1.1 it is never INFO.
+func (c *Case) NotOverHTTP2() string { return c.noHTTP2 }
+
 // Result is what one case observed.
 type Result struct {
 	Case     *Case         `json:"case"`
