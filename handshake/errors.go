@@ -66,7 +66,7 @@ var (
 // Errors a client finds in a server's reply (§4.1, "the client MUST _Fail
 // the WebSocket Connection_").
 var (
-	ErrStatus              = badResponse("status is not 101")
+	ErrStatus              = badResponse("status is not 101 (2xx over HTTP/2)")
 	ErrResponseUpgrade     = badResponse("Upgrade header is not websocket")
 	ErrResponseConnection  = badResponse("Connection header lacks the token Upgrade")
 	ErrAccept              = badResponse("Sec-WebSocket-Accept does not match the key")

@@ -210,6 +210,19 @@ func TestHTTP2SharedConn(t *testing.T) {
 	}
 }
 
+// TestHTTP1WithH2Config dials without HTTP2 but with a TLS configuration
+// that offers h2, as one shared with an HTTP/2 client does: the WebSocket
+// is an HTTP/1.1 connection all the same.
+func TestHTTP1WithH2Config(t *testing.T) {
+	if !testenv.HTTP2(t) {
+		return
+	}
+	srv, cfg := newH2Server(t, upgradeHandler(t, nil))
+	cfg = cfg.Clone()
+	cfg.NextProtos = []string{"h2", "http/1.1"}
+	dialEchoOver(t, srv, &DialOptions{TLSConfig: cfg}, false)
+}
+
 // TestHTTP2Fallback dials with HTTP2 servers that cannot take a WebSocket
 // over HTTP/2, and gets one over HTTP/1.1.
 func TestHTTP2Fallback(t *testing.T) {

@@ -214,7 +214,7 @@ type DialOptions struct {
 	Extensions string      // Sec-WebSocket-Extensions value to offer, if any
 	Header     http.Header // extra request fields, such as Origin or Cookie
 	Dialer     *net.Dialer // nil means a zero net.Dialer; it dials the proxy too
-	TLSConfig  *tls.Config // for wss://; nil means the defaults, with ServerName from the URL
+	TLSConfig  *tls.Config // for wss://; nil means the defaults, with ServerName from the URL; NextProtos is set by Dial
 	Limits     Limits      // bounds on the server's reply head
 
 	// Proxy returns the proxy to reach the server through, or a nil URL
@@ -427,12 +427,14 @@ func tlsClient(ctx context.Context, conn net.Conn, cfg *tls.Config, host string)
 
 func clientHandshake(ctx context.Context, conn net.Conn, u *url.URL, secure bool, opts *DialOptions) (*ClientConn, []byte, error) {
 	if secure {
-		cfg := opts.TLSConfig
+		// ALPN offers what this handshake speaks, whatever the caller's
+		// configuration (perhaps one shared with an HTTP/2 client) says.
+		cfg := opts.TLSConfig.Clone()
+		if cfg == nil {
+			cfg = &tls.Config{}
+		}
+		cfg.NextProtos = []string{"http/1.1"}
 		if opts.HTTP2 {
-			cfg = cfg.Clone()
-			if cfg == nil {
-				cfg = &tls.Config{}
-			}
 			cfg.NextProtos = []string{"h2", "http/1.1"}
 		}
 		tc, err := tlsClient(ctx, conn, cfg, u.Hostname())
