@@ -50,26 +50,19 @@
 // Go's net/http advertises WebSockets over HTTP/2
 // (SETTINGS_ENABLE_CONNECT_PROTOCOL) only in a process started with
 // GODEBUG=http2xconnect=1 in its environment, so a Go server under test
-// needs it; for an httptest server in the test's own process, run the
-// tests so:
+// needs it, and so does a test that serves its handler in its own process
+// (it may skip when handshake.HTTP2Enabled reports false). Served by
+// httptest with TLS and HTTP/2 (the package's TestConformanceHTTP2):
 //
-//	GODEBUG=http2xconnect=1 go test -run TestConformanceHTTP2
-//
-// and the test, when not run so, skips:
-//
-//	func TestConformanceHTTP2(t *testing.T) {
-//		if !handshake.HTTP2Enabled() {
-//			t.Skip("needs GODEBUG=http2xconnect=1")
-//		}
-//		srv := httptest.NewUnstartedServer(http.HandlerFunc(echoHandler))
-//		srv.EnableHTTP2 = true
-//		srv.StartTLS()
-//		defer srv.Close()
-//		wstest.TestServer(t, "wss"+strings.TrimPrefix(srv.URL, "https")+"/", &wstest.Options{
-//			HTTP2:     true,
-//			TLSConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig,
-//		})
-//	}
+//	srv := httptest.NewUnstartedServer(http.HandlerFunc(echoHandler))
+//	srv.EnableHTTP2 = true
+//	srv.StartTLS()
+//	defer srv.Close()
+//	wstest.TestServer(t, "wss"+strings.TrimPrefix(srv.URL, "https")+"/", &wstest.Options{
+//		HTTP2:     true,
+//		TLSConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig,
+//		Deflate:   true,
+//	})
 //
 // # Clients
 //
