@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/wsframe/wsframe/internal/godebug"
 )
 
 // Errors a server finds in an HTTP/2 extended CONNECT (RFC 8441 §4-5).
@@ -16,9 +18,9 @@ var (
 	ErrConnectProtocol = badRequest(":protocol of the CONNECT is not websocket")
 )
 
-// http2Enabled is read at start-up with the test net/http makes: the
-// setting anywhere in GODEBUG (see HTTP2Enabled).
-var http2Enabled = strings.Contains(os.Getenv("GODEBUG"), "http2xconnect=1")
+// http2Enabled is read at start-up, as net/http reads it (see
+// HTTP2Enabled).
+var http2Enabled = godebug.HasHTTP2(os.Getenv("GODEBUG"))
 
 // HTTP2Enabled reports whether this process's net/http servers accept
 // WebSockets over HTTP/2 (RFC 8441): whether they advertise

@@ -17,6 +17,7 @@ import (
 	"github.com/wsframe/wsframe/handshake"
 	"github.com/wsframe/wsframe/internal/echo"
 	"github.com/wsframe/wsframe/internal/echo/engine"
+	"github.com/wsframe/wsframe/internal/godebug"
 )
 
 // newEchoServer returns the echo server with 16 KiB buffers.
@@ -86,7 +87,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// net/http reads GODEBUG once, as the process starts: neither
 		// os.Setenv nor a //go:debug line reaches it.
 		fmt.Fprintln(stderr, "wsbench: restarting with GODEBUG=http2xconnect=1, which net/http needs to accept WebSockets over HTTP/2")
-		err := reexec(http2Environ(os.Environ()))
+		err := reexec(godebug.WithHTTP2(os.Environ()))
 		fmt.Fprintln(stderr, "wsbench: could not restart:", err)
 	}
 	var cert tls.Certificate
@@ -171,19 +172,3 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // restart itself with GODEBUG=http2xconnect=1; tests that call run in
 // their own process leave it nil.
 var reexec func(env []string) error
-
-// http2Environ returns env with http2xconnect=1 added to GODEBUG.
-func http2Environ(env []string) []string {
-	const setting = "http2xconnect=1"
-	env = slices.Clone(env)
-	for i, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "GODEBUG="); ok {
-			env[i] = "GODEBUG=" + setting
-			if v != "" {
-				env[i] += "," + v
-			}
-			return env
-		}
-	}
-	return append(env, "GODEBUG="+setting)
-}
