@@ -46,13 +46,7 @@ func HTTP2Enabled() bool { return http2Enabled }
 func upgradeHTTP2(w http.ResponseWriter, r *http.Request, opts *Options) (net.Conn, *bufio.ReadWriter, error) {
 	err := checkHTTP2Request(r)
 	if err == nil {
-		check := opts.CheckOrigin
-		if check == nil {
-			check = SameOrigin
-		}
-		if !check(r) {
-			err = ErrOrigin
-		}
+		err = opts.checkOrigin(r)
 	}
 	if err != nil {
 		rejectHTTP(w, err.(*Error), true)

@@ -101,13 +101,7 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *Options) (net.Conn, *
 		}
 	}
 	if err == nil {
-		check := opts.CheckOrigin
-		if check == nil {
-			check = SameOrigin
-		}
-		if !check(r) {
-			err = ErrOrigin
-		}
+		err = opts.checkOrigin(r)
 	}
 	if err != nil {
 		rejectHTTP(w, err.(*Error), false)
@@ -144,6 +138,18 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *Options) (net.Conn, *
 		return nil, nil, err
 	}
 	return conn, rw, nil
+}
+
+// checkOrigin applies opts.CheckOrigin, SameOrigin when nil, to r.
+func (opts *Options) checkOrigin(r *http.Request) error {
+	check := opts.CheckOrigin
+	if check == nil {
+		check = SameOrigin
+	}
+	if !check(r) {
+		return ErrOrigin
+	}
+	return nil
 }
 
 // rejectHTTP answers a request that Upgrade refuses. Over HTTP/2, whose
