@@ -4,7 +4,6 @@ package codec
 
 import (
 	"testing"
-	"unsafe"
 )
 
 // This file is linux-only because TestUTF8GuardPages needs
@@ -42,25 +41,6 @@ func utf8KernelAsm(name string) func(p *byte, n int) bool {
 		return nil
 	}
 	panic("codec: no UTF-8 kernel " + name)
-}
-
-// utf8KernelFunc returns a function that checks inputs with the named
-// validator, for tests that run in parallel and so cannot flip
-// useUTF8Kernel. As in ValidUTF8, inputs shorter than utf8ShortMin are
-// checked by the Go loop with every validator; longer ones go to the
-// kernel, ASCII too (ValidUTF8 itself checks ASCII inputs shorter than
-// utf8BulkMin in Go).
-func utf8KernelFunc(name string) func([]byte) bool {
-	asm := utf8KernelAsm(name)
-	if asm == nil {
-		return func(p []byte) bool { return validUTF8(p, false) }
-	}
-	return func(p []byte) bool {
-		if len(p) < utf8ShortMin {
-			return validUTF8(p, false)
-		}
-		return asm(unsafe.SliceData(p), len(p))
-	}
 }
 
 // TestUTF8GuardPages runs every validator at the edges of inaccessible

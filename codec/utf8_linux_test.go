@@ -9,6 +9,25 @@ import (
 	"unsafe"
 )
 
+// utf8KernelFunc returns a function that checks inputs with the named
+// validator, through the entry point utf8KernelAsm gives, for tests that
+// run in parallel and so cannot flip the variables that select a kernel.
+// As in ValidUTF8, inputs shorter than utf8ShortMin are checked by the Go
+// loop with every validator; longer ones go to the kernel, ASCII too
+// (ValidUTF8 itself checks ASCII inputs shorter than utf8BulkMin in Go).
+func utf8KernelFunc(name string) func([]byte) bool {
+	asm := utf8KernelAsm(name)
+	if asm == nil {
+		return func(p []byte) bool { return validUTF8(p, false) }
+	}
+	return func(p []byte) bool {
+		if len(p) < utf8ShortMin {
+			return validUTF8(p, false)
+		}
+		return asm(unsafe.SliceData(p), len(p))
+	}
+}
+
 // testUTF8GuardPages is TestUTF8GuardPages for every architecture with a
 // UTF-8 kernel. kernel returns, for the name of a validator in
 // utf8Kernels, its assembly entry point (nil for the Go loop) and the
