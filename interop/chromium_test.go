@@ -271,14 +271,7 @@ func tlsStats(t *testing.T, addr string) echo.Stats {
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // the server's own certificate, made at start-up
 	}}
-	resp, err := client.Get("https://" + addr + "/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var st echo.Stats
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatal(err)
-	}
+	testenv.GetJSON(t, client, "https://"+addr+"/stats", &st)
 	return st
 }

@@ -3,7 +3,6 @@ package attack
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -102,16 +101,8 @@ func (s server) memory(t *testing.T) (rss, peak int64) {
 // stats reads the server's /stats.
 func (s server) stats(t *testing.T) echo.Stats {
 	t.Helper()
-	c := http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get("http://" + s.addr + "/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var st echo.Stats
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatal(err)
-	}
+	testenv.GetJSON(t, &http.Client{Timeout: 5 * time.Second}, "http://"+s.addr+"/stats", &st)
 	return st
 }
 

@@ -3,6 +3,8 @@ package testenv
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -157,4 +159,22 @@ func NeedCommand(t testing.TB, name, install string) string {
 		t.Skipf("%s is not installed (%s); .ci/run installs it", name, install)
 	}
 	return path
+}
+
+// GetJSON fetches url with client (http.DefaultClient when nil) and
+// decodes the JSON body into v, failing t on any error: the /stats of
+// `wsbench serve`, for one.
+func GetJSON(t testing.TB, client *http.Client, url string, v any) {
+	t.Helper()
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("%s: %v", url, err)
+	}
 }
