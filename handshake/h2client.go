@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -115,14 +116,8 @@ func checkHTTP2Response(resp *http.Response, opts *DialOptions) error {
 	switch {
 	case len(protocols) > 1 || len(protocols) == 1 && strings.ContainsAny(protocols[0], ", \t"):
 		return ErrProtocolList
-	case len(protocols) == 1:
-		offered := false
-		for _, p := range opts.Protocols {
-			offered = offered || p == protocols[0]
-		}
-		if !offered {
-			return ErrProtocolNotOffered
-		}
+	case len(protocols) == 1 && !slices.Contains(opts.Protocols, protocols[0]):
+		return ErrProtocolNotOffered
 	}
 	for _, v := range resp.Header.Values("Sec-WebSocket-Extensions") {
 		list := []byte(v)
