@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/net/http2"
 )
@@ -155,20 +154,6 @@ func (b *requestBody) Read(p []byte) (int, error) {
 func (b *requestBody) Close() error {
 	b.once.Do(func() { close(b.sent) })
 	return b.Conn.Close()
-}
-
-// waitLinger waits for c to be closed, at most streamLinger.
-func waitLinger(c <-chan struct{}) {
-	select {
-	case <-c:
-	default:
-		t := time.NewTimer(streamLinger)
-		defer t.Stop()
-		select {
-		case <-c:
-		case <-t.C:
-		}
-	}
 }
 
 // dialOwnHTTP2 runs the WebSocket over conn, a TLS connection on which

@@ -151,16 +151,30 @@ const streamLinger = time.Second
 // resetting the stream when the peer does not take the rest in time. The
 // handler then ends the stream by returning.
 func endServerStream(rc *http.ResponseController, sent <-chan struct{}) {
-	t := time.NewTimer(streamLinger)
-	defer t.Stop()
-	select {
-	case <-sent:
+	if waitLinger(sent) {
 		return
-	case <-t.C:
 	}
 	func() {
 		defer func() { recover() }() // the handler may have returned
 		rc.SetWriteDeadline(time.Unix(1, 0))
 	}()
 	<-sent
+}
+
+// waitLinger waits for c to be closed, at most streamLinger, and reports
+// whether it was: for the last bytes of a stream, on either side.
+func waitLinger(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+	}
+	t := time.NewTimer(streamLinger)
+	defer t.Stop()
+	select {
+	case <-c:
+		return true
+	case <-t.C:
+		return false
+	}
 }
